@@ -1,0 +1,10 @@
+//! The confidentiality guard's decisions: detector findings + channel policy
+//! → alerts, nudges and hides. Platform-free; adapters render the actions.
+//!
+//! Invariants: one alert per message (duplicate deliveries never make a
+//! second); the store receives ids, kinds, counts and statuses only; every
+//! text that leaves this module shows identifiers masked by `phi::redact`.
+
+mod render;
+
+pub use render::{alert_buttons, kinds_line, render_alert_text, status_line};

@@ -1,0 +1,756 @@
+//! The scanning engine: compiled rules, the per-message pipeline and the verdict.
+//!
+//! Pipeline for one message: normalise (ASCII fast path) → one Aho-Corasick
+//! pass over every trigger word of every rule → one `RegexSet` pass telling
+//! which regex rules can match at all → those regexes, the digit-run
+//! recognisers, the name recogniser and the combination scorer → validators
+//! and context checks → suppression of clinical noise → overlap resolution →
+//! spans mapped back to the original text.
+//!
+//! Invariants: spans are on char boundaries of the original text and never
+//! overlap; findings are sorted by start; explanations are built only from the
+//! rule's own text (never from the message); `flagged` is true exactly when
+//! there is at least one finding, and `severity` is `Some` exactly then.
+
+use super::names::{NameModel, PersonRule};
+use super::normalize::Normalized;
+use super::quasi::QuasiModel;
+use super::rules::{
+    Engine, RuleError, RuleFile, RuleSpec, Sources, compile_regex, dialect, parse_kind, parse_toml, parse_validator,
+    RULES_FILE,
+};
+use super::types::{Finding, Kind, Scan, Severity};
+use super::validate::Validator;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::{Regex, RegexSet, RegexSetBuilder};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// Findings below this confidence are dropped.
+const MIN_CONFIDENCE: f32 = 0.5;
+
+/// One compiled rule.
+#[derive(Debug)]
+pub(crate) struct Rule {
+    pub id: String,
+    pub kind: Kind,
+    pub engine: Engine,
+    pub regex: Option<Regex>,
+    pub has_id_group: bool,
+    pub person: Option<PersonRule>,
+    pub lengths: Vec<usize>,
+    pub context: Vec<u32>,
+    pub avoid: Vec<u32>,
+    pub avoid_before: usize,
+    pub avoid_after: usize,
+    pub before: usize,
+    pub after: usize,
+    pub require_context: bool,
+    pub validator: Validator,
+    pub confidence: f32,
+    pub confidence_no_context: f32,
+    pub explanation: String,
+}
+
+#[derive(Debug)]
+struct Suppressor {
+    regex: Regex,
+    kinds: Vec<Kind>,
+}
+
+/// Trigger words shared by all rules: one automaton, ids by position.
+#[derive(Debug, Default)]
+pub(crate) struct TriggerTable {
+    pub words: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl TriggerTable {
+    pub fn id(&mut self, word: &str) -> u32 {
+        let w = word.trim().to_ascii_lowercase();
+        if let Some(&i) = self.index.get(&w) {
+            return i;
+        }
+        let i = self.words.len() as u32;
+        self.words.push(w.clone());
+        self.index.insert(w, i);
+        i
+    }
+}
+
+/// A trigger word found in the normalised text (whole-word).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hit {
+    pub word: u32,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Per-message facts shared by the recognisers.
+pub(crate) struct Ctx<'t> {
+    pub text: &'t str,
+    pub hits: Vec<Hit>,
+}
+
+impl Ctx<'_> {
+    /// First trigger from `set` ending at most `before` bytes before `r` or
+    /// starting at most `after` bytes after it, or overlapping it.
+    pub fn near(&self, set: &[u32], r: &Range<usize>, before: usize, after: usize) -> Option<u32> {
+        if set.is_empty() {
+            return None;
+        }
+        let mut best: Option<(usize, u32)> = None;
+        for h in &self.hits {
+            if !set.contains(&h.word) {
+                continue;
+            }
+            let dist = if h.end <= r.start {
+                let d = r.start - h.end;
+                if d > before || crosses_paragraph(&self.text[h.end..r.start]) {
+                    continue;
+                }
+                d
+            } else if h.start >= r.end {
+                let d = h.start - r.end;
+                if d > after || crosses_paragraph(&self.text[r.end..h.start]) {
+                    continue;
+                }
+                d
+            } else {
+                0
+            };
+            if best.is_none_or(|(bd, _)| dist < bd) {
+                best = Some((dist, h.word));
+            }
+        }
+        best.map(|(_, w)| w)
+    }
+
+    /// Whether any trigger from `set` occurs anywhere in the message.
+    pub fn any(&self, set: &[u32]) -> bool {
+        self.hits.iter().any(|h| set.contains(&h.word))
+    }
+}
+
+fn crosses_paragraph(s: &str) -> bool {
+    s.contains("\n\n") || s.matches('\n').count() > 1
+}
+
+/// A candidate finding in normalised coordinates.
+#[derive(Debug, Clone)]
+struct Candidate {
+    kind: Kind,
+    span: Range<usize>,
+    confidence: f32,
+    rule: usize,
+    trigger: Option<u32>,
+}
+
+/// The PHI detector: compiled rules plus name lists. Cheap to share behind an `Arc`.
+#[derive(Debug)]
+pub struct Detector {
+    pub(crate) rules: Vec<Rule>,
+    regex_rules: Vec<usize>,
+    regex_set: RegexSet,
+    suppressors: Vec<Suppressor>,
+    suppress_set: RegexSet,
+    triggers: TriggerTable,
+    automaton: AhoCorasick,
+    pub(crate) names: NameModel,
+    quasi: QuasiModel,
+    person_rules: Vec<(PersonRule, usize)>,
+    quasi_rule: Option<usize>,
+}
+
+impl Detector {
+    /// Compile a rule set from its sources (no guard checks; see `super::load`).
+    pub(crate) fn compile(src: &Sources) -> Result<Detector, RuleError> {
+        let file: RuleFile = parse_toml(RULES_FILE, &src.rules)?;
+        let mut triggers = TriggerTable::default();
+        let names = NameModel::load(src, &mut triggers)?;
+        let quasi = QuasiModel::load(src, &mut triggers)?;
+        let mut rules = Vec::with_capacity(file.rule.len());
+        let mut seen = std::collections::HashSet::new();
+        for spec in &file.rule {
+            if !seen.insert(spec.id.clone()) {
+                return Err(rule_err(&spec.id, "duplicate rule id"));
+            }
+            rules.push(compile_rule(spec, &mut triggers)?);
+        }
+        let regex_rules: Vec<usize> = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.engine == Engine::Regex)
+            .map(|(i, _)| i)
+            .collect();
+        let set_patterns: Vec<String> = regex_rules
+            .iter()
+            .map(|&i| dialect(&file.rule[i].pattern))
+            .collect();
+        let regex_set = build_set(&set_patterns, "regex rules")?;
+        let mut suppressors = Vec::new();
+        let mut sup_patterns = Vec::new();
+        for s in &file.suppress {
+            let regex = compile_regex(RULES_FILE, &s.id, &s.pattern)?;
+            let kinds = s
+                .kinds
+                .iter()
+                .map(|k| parse_kind(RULES_FILE, &s.id, k))
+                .collect::<Result<Vec<_>, _>>()?;
+            for ex in &s.examples {
+                if !regex.is_match(ex) {
+                    return Err(rule_err(&s.id, &format!("example does not match: '{ex}'")));
+                }
+            }
+            sup_patterns.push(dialect(&s.pattern));
+            suppressors.push(Suppressor { regex, kinds });
+        }
+        let suppress_set = build_set(&sup_patterns, "suppress rules")?;
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&triggers.words)
+            .map_err(|e| RuleError::Parse {
+                file: RULES_FILE.to_string(),
+                reason: format!("trigger words: {e}"),
+            })?;
+        let mut person_rules = Vec::new();
+        let mut quasi_rule = None;
+        for (i, r) in rules.iter().enumerate() {
+            if let Some(p) = r.person {
+                person_rules.push((p, i));
+            }
+            if r.engine == Engine::Quasi {
+                quasi_rule = Some(i);
+            }
+        }
+        let det = Detector {
+            rules,
+            regex_rules,
+            regex_set,
+            suppressors,
+            suppress_set,
+            triggers,
+            automaton,
+            names,
+            quasi,
+            person_rules,
+            quasi_rule,
+        };
+        det.check_examples(&file.rule)?;
+        Ok(det)
+    }
+
+    /// Every rule's examples must produce a finding from that rule, and its
+    /// negatives must not.
+    fn check_examples(&self, specs: &[RuleSpec]) -> Result<(), RuleError> {
+        for (i, spec) in specs.iter().enumerate() {
+            for ex in &spec.examples {
+                let hit = self.candidates(ex, false).iter().any(|c| c.rule == i);
+                if !hit {
+                    return Err(rule_err(&spec.id, &format!("example does not match: '{ex}'")));
+                }
+            }
+            for neg in &spec.negatives {
+                let hit = self.candidates(neg, false).iter().any(|c| c.rule == i);
+                if hit {
+                    return Err(rule_err(&spec.id, &format!("negative matches: '{neg}'")));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Scan one message.
+    pub fn scan(&self, text: &str) -> Scan {
+        let norm = Normalized::new(text);
+        let cands = self.resolve(norm.text());
+        let mut findings: Vec<Finding> = cands
+            .into_iter()
+            .map(|c| {
+                let rule = &self.rules[c.rule];
+                Finding {
+                    kind: c.kind,
+                    span: norm.to_original(c.span),
+                    confidence: c.confidence,
+                    rule_id: rule.id.clone(),
+                    explanation: self.explain(rule, c.trigger),
+                }
+            })
+            .filter(|f| !f.span.is_empty())
+            .collect();
+        findings.sort_by_key(|f| f.span.start);
+        // Mapping back can only merge neighbours (a removed invisible char);
+        // keep the invariant of non-overlapping spans regardless.
+        let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+        for f in findings {
+            if out.last().is_some_and(|p| p.span.end > f.span.start) {
+                continue;
+            }
+            out.push(f);
+        }
+        let severity = severity_of(&out);
+        Scan {
+            flagged: severity.is_some(),
+            severity,
+            findings: out,
+        }
+    }
+
+    fn explain(&self, rule: &Rule, trigger: Option<u32>) -> String {
+        let mut s = rule.explanation.clone();
+        let phrase = rule.validator.phrase();
+        if !phrase.is_empty() {
+            s.push_str(" — ");
+            s.push_str(phrase);
+        }
+        if let Some(t) = trigger
+            && let Some(w) = self.triggers.words.get(t as usize)
+        {
+            s.push_str(if phrase.is_empty() { " — near '" } else { ", near '" });
+            s.push_str(w);
+            s.push('\'');
+        }
+        s
+    }
+
+    fn hits(&self, text: &str) -> Vec<Hit> {
+        let bytes = text.as_bytes();
+        let mut hits = Vec::new();
+        for m in self.automaton.find_overlapping_iter(text) {
+            let (s, e) = (m.start(), m.end());
+            let word = &self.triggers.words[m.pattern().as_usize()];
+            let wb = word.as_bytes();
+            let starts_alnum = wb.first().is_some_and(u8::is_ascii_alphanumeric);
+            let ends_alnum = wb.last().is_some_and(u8::is_ascii_alphanumeric);
+            if starts_alnum && s > 0 && is_word_byte(bytes[s - 1]) {
+                continue;
+            }
+            if ends_alnum && e < bytes.len() && is_word_byte(bytes[e]) {
+                continue;
+            }
+            hits.push(Hit {
+                word: m.pattern().as_u32(),
+                start: s,
+                end: e,
+            });
+        }
+        hits
+    }
+
+    /// All accepted candidates (normalised coordinates), after suppression and overlap resolution.
+    fn resolve(&self, text: &str) -> Vec<Candidate> {
+        self.candidates(text, true)
+    }
+
+    /// Candidates after suppression; with `resolve`, also after overlap
+    /// resolution (without it, every rule's own candidates, for example checks).
+    fn candidates(&self, text: &str, resolve: bool) -> Vec<Candidate> {
+        let ctx = Ctx {
+            text,
+            hits: self.hits(text),
+        };
+        let mut cands: Vec<Candidate> = Vec::new();
+        self.regex_candidates(&ctx, &mut cands);
+        if text.bytes().any(|b| b.is_ascii_digit()) {
+            self.digit_candidates(&ctx, &mut cands);
+        }
+        for (span, which, conf) in self.names.find(&ctx) {
+            if let Some(&(_, ri)) = self.person_rules.iter().find(|(p, _)| *p == which) {
+                let r = &self.rules[ri];
+                cands.push(Candidate {
+                    kind: r.kind,
+                    span,
+                    confidence: r.confidence * conf,
+                    rule: ri,
+                    trigger: None,
+                });
+            }
+        }
+        // Suppression.
+        if !cands.is_empty() {
+            let matched = self.suppress_set.matches(text);
+            if matched.matched_any() {
+                let mut blocked: Vec<(Range<usize>, &[Kind])> = Vec::new();
+                for i in matched.iter() {
+                    let s = &self.suppressors[i];
+                    for m in s.regex.find_iter(text) {
+                        blocked.push((m.range(), &s.kinds));
+                    }
+                }
+                cands.retain(|c| {
+                    !blocked.iter().any(|(r, kinds)| {
+                        let applies = if kinds.is_empty() {
+                            !matches!(c.kind, Kind::Person | Kind::Quasi)
+                        } else {
+                            kinds.contains(&c.kind)
+                        };
+                        applies && r.start < c.span.end && c.span.start < r.end
+                    })
+                });
+            }
+        }
+        cands.retain(|c| c.confidence >= MIN_CONFIDENCE && !c.span.is_empty());
+        if !resolve {
+            if let Some(qi) = self.quasi_rule
+                && let Some(span) = self.quasi.find(&ctx, &[])
+            {
+                cands.push(Candidate {
+                    kind: self.rules[qi].kind,
+                    span,
+                    confidence: self.rules[qi].confidence,
+                    rule: qi,
+                    trigger: None,
+                });
+            }
+            return cands;
+        }
+        cands.sort_by(|a, b| {
+            b.confidence
+                .total_cmp(&a.confidence)
+                .then((b.span.end - b.span.start).cmp(&(a.span.end - a.span.start)))
+                .then(a.span.start.cmp(&b.span.start))
+        });
+        let mut accepted: Vec<Candidate> = Vec::with_capacity(cands.len());
+        for c in cands {
+            if accepted.iter().all(|a| a.span.end <= c.span.start || c.span.end <= a.span.start) {
+                accepted.push(c);
+            }
+        }
+        if let Some(qi) = self.quasi_rule {
+            let r = &self.rules[qi];
+            let taken: Vec<Range<usize>> = accepted.iter().map(|a| a.span.clone()).collect();
+            if let Some(span) = self.quasi.find(&ctx, &taken)
+                && accepted.iter().all(|a| a.span.end <= span.start || span.end <= a.span.start)
+            {
+                accepted.push(Candidate {
+                    kind: r.kind,
+                    span,
+                    confidence: r.confidence,
+                    rule: qi,
+                    trigger: None,
+                });
+            }
+        }
+        accepted
+    }
+
+    fn regex_candidates(&self, ctx: &Ctx<'_>, out: &mut Vec<Candidate>) {
+        let matched = self.regex_set.matches(ctx.text);
+        for si in matched.iter() {
+            let ri = self.regex_rules[si];
+            let rule = &self.rules[ri];
+            let Some(re) = &rule.regex else { continue };
+            if rule.require_context && !ctx.any(&rule.context) {
+                continue;
+            }
+            if rule.has_id_group {
+                for caps in re.captures_iter(ctx.text) {
+                    if let Some(m) = caps.name("id") {
+                        self.consider(ctx, ri, m.range(), m.as_str(), out);
+                    }
+                }
+            } else {
+                for m in re.find_iter(ctx.text) {
+                    self.consider(ctx, ri, m.range(), m.as_str(), out);
+                }
+            }
+        }
+    }
+
+    fn consider(&self, ctx: &Ctx<'_>, ri: usize, span: Range<usize>, value: &str, out: &mut Vec<Candidate>) {
+        let rule = &self.rules[ri];
+        if span.is_empty() || !rule.validator.check(value) {
+            return;
+        }
+        if ctx.near(&rule.avoid, &span, rule.avoid_before, rule.avoid_after).is_some() {
+            return;
+        }
+        let trigger = ctx.near(&rule.context, &span, rule.before, rule.after);
+        let confidence = match trigger {
+            Some(_) => rule.confidence,
+            None if rule.require_context => return,
+            None => rule.confidence_no_context,
+        };
+        out.push(Candidate {
+            kind: rule.kind,
+            span,
+            confidence,
+            rule: ri,
+            trigger,
+        });
+    }
+
+    fn digit_candidates(&self, ctx: &Ctx<'_>, out: &mut Vec<Candidate>) {
+        let runs = digit_runs(ctx.text);
+        if runs.is_empty() {
+            return;
+        }
+        let mut buf = String::with_capacity(24);
+        for (ri, rule) in self.rules.iter().enumerate() {
+            if rule.engine != Engine::Digits {
+                continue;
+            }
+            if rule.require_context && !ctx.any(&rule.context) {
+                continue;
+            }
+            for run in &runs {
+                let n = run.groups.len();
+                for i in 0..n {
+                    let mut count = 0;
+                    for j in i..n {
+                        count += run.groups[j].digits;
+                        if count > 19 {
+                            break;
+                        }
+                        if !rule.lengths.contains(&count) {
+                            continue;
+                        }
+                        // A sub-run must not cut a group that is glued to its neighbour
+                        // by a single space inside an otherwise compact number.
+                        buf.clear();
+                        for g in &run.groups[i..=j] {
+                            buf.push_str(&run.digits[g.digit_start..g.digit_start + g.digits]);
+                        }
+                        let span = run.groups[i].span.start..run.groups[j].span.end;
+                        self.consider(ctx, ri, span, &buf, out);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn build_set(patterns: &[String], what: &str) -> Result<RegexSet, RuleError> {
+    RegexSetBuilder::new(patterns)
+        .size_limit(100 << 20)
+        .dfa_size_limit(50 << 20)
+        .build()
+        .map_err(|e| RuleError::Parse {
+            file: RULES_FILE.to_string(),
+            reason: format!("{what}: {}", e.to_string().lines().last().unwrap_or("")),
+        })
+}
+
+fn rule_err(rule: &str, reason: &str) -> RuleError {
+    RuleError::Rule {
+        file: RULES_FILE.to_string(),
+        rule: rule.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+fn compile_rule(spec: &RuleSpec, triggers: &mut TriggerTable) -> Result<Rule, RuleError> {
+    let kind = parse_kind(RULES_FILE, &spec.id, &spec.kind)?;
+    let validator = parse_validator(RULES_FILE, &spec.id, &spec.validator)?;
+    if !(0.0..=1.0).contains(&spec.confidence) {
+        return Err(rule_err(&spec.id, "confidence must be within 0..1"));
+    }
+    if spec.explanation.trim().is_empty() {
+        return Err(rule_err(&spec.id, "explanation is empty"));
+    }
+    let (regex, has_id_group, person) = match spec.engine {
+        Engine::Regex => {
+            if spec.pattern.is_empty() {
+                return Err(rule_err(&spec.id, "regex rule without a pattern"));
+            }
+            let re = compile_regex(RULES_FILE, &spec.id, &spec.pattern)?;
+            let has_id = re.capture_names().any(|n| n == Some("id"));
+            (Some(re), has_id, None)
+        }
+        Engine::Digits => {
+            if spec.lengths.is_empty() {
+                return Err(rule_err(&spec.id, "digits rule without lengths"));
+            }
+            (None, false, None)
+        }
+        Engine::Person => {
+            let p = PersonRule::parse(&spec.pattern)
+                .ok_or_else(|| rule_err(&spec.id, &format!("unknown person recogniser '{}'", spec.pattern)))?;
+            (None, false, Some(p))
+        }
+        Engine::Quasi => (None, false, None),
+    };
+    Ok(Rule {
+        id: spec.id.clone(),
+        kind,
+        engine: spec.engine,
+        regex,
+        has_id_group,
+        person,
+        lengths: spec.lengths.clone(),
+        context: spec.context.iter().map(|w| triggers.id(w)).collect(),
+        avoid: spec.avoid.iter().map(|w| triggers.id(w)).collect(),
+        avoid_before: spec.avoid_before,
+        avoid_after: spec.avoid_after,
+        before: spec.before,
+        after: spec.after,
+        require_context: spec.require_context,
+        validator,
+        confidence: spec.confidence,
+        confidence_no_context: spec.confidence_no_context.unwrap_or(spec.confidence),
+        explanation: spec.explanation.clone(),
+    })
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// One group of a digit run (a token of digits or digit look-alikes).
+#[derive(Debug, Clone)]
+struct Group {
+    span: Range<usize>,
+    digit_start: usize,
+    digits: usize,
+}
+
+/// Digits joined across separators, with the byte span of each group.
+#[derive(Debug, Clone, Default)]
+struct DigitRun {
+    digits: String,
+    groups: Vec<Group>,
+}
+
+/// Read a token of digits, allowing `O`/`o` for 0 and `l`/`I` for 1 when the
+/// token has at least two real digits and more digits than look-alikes.
+fn numeric_token(tok: &str, out: &mut String) -> bool {
+    let mut real = 0;
+    let mut fake = 0;
+    for b in tok.bytes() {
+        match b {
+            b'0'..=b'9' => real += 1,
+            b'O' | b'o' | b'l' | b'I' => fake += 1,
+            _ => return false,
+        }
+    }
+    if real == 0 || (fake > 0 && (real < 2 || fake > real)) {
+        return false;
+    }
+    for b in tok.bytes() {
+        out.push(match b {
+            b'O' | b'o' => '0',
+            b'l' | b'I' => '1',
+            d => d as char,
+        });
+    }
+    true
+}
+
+/// Split the text into digit runs: numeric tokens separated by at most three
+/// separator characters from space, tab, dash, dot, parenthesis or one line break.
+fn digit_runs(text: &str) -> Vec<DigitRun> {
+    let bytes = text.as_bytes();
+    let mut runs: Vec<DigitRun> = Vec::new();
+    let mut cur = DigitRun::default();
+    let mut last_end: Option<usize> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let s = i;
+        while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        // Tokens glued to non-ASCII letters are words, not numbers.
+        let glued = (s > 0 && bytes[s - 1] >= 0x80) || (i < bytes.len() && bytes[i] >= 0x80);
+        let tok = &text[s..i];
+        let digit_start = cur.digits.len();
+        if !glued && numeric_token(tok, &mut cur.digits) {
+            let joined = last_end.is_some_and(|le| {
+                let gap = &bytes[le..s];
+                !gap.is_empty()
+                    && gap.len() <= 3
+                    && gap.iter().all(|b| matches!(b, b' ' | b'\t' | b'-' | b'.' | b'(' | b')' | b'\n'))
+                    && gap.iter().filter(|&&b| b == b'\n').count() <= 1
+                    && gap.iter().filter(|&&b| b == b'.').count() <= 1
+                    && !gap.starts_with(b". ")
+            });
+            if !joined && !cur.groups.is_empty() {
+                let digits = cur.digits.split_off(digit_start);
+                runs.push(std::mem::take(&mut cur));
+                cur.digits = digits;
+            }
+            let ds = cur.digits.len() - (i - s);
+            cur.groups.push(Group {
+                span: s..i,
+                digit_start: ds,
+                digits: i - s,
+            });
+            last_end = Some(i);
+        } else {
+            cur.digits.truncate(digit_start);
+            if !cur.groups.is_empty() {
+                runs.push(std::mem::take(&mut cur));
+            }
+            last_end = None;
+        }
+    }
+    if !cur.groups.is_empty() {
+        runs.push(cur);
+    }
+    runs
+}
+
+fn kind_severity(k: Kind) -> Severity {
+    match k {
+        Kind::NhsNumber
+        | Kind::ChiNumber
+        | Kind::HcNumber
+        | Kind::Mrn
+        | Kind::Ssn
+        | Kind::MedicareId
+        | Kind::InsuranceId
+        | Kind::Nino
+        | Kind::Phone
+        | Kind::Email
+        | Kind::Address
+        | Kind::Financial
+        | Kind::License
+        | Kind::Url
+        | Kind::IpAddress => Severity::High,
+        Kind::Person | Kind::Date | Kind::Postcode | Kind::FacilityLocator | Kind::Vehicle | Kind::DeviceId | Kind::Quasi => {
+            Severity::Medium
+        }
+        Kind::AgeOver89 | Kind::Location => Severity::Low,
+    }
+}
+
+fn severity_of(findings: &[Finding]) -> Option<Severity> {
+    let mut best = findings.iter().map(|f| kind_severity(f.kind)).max()?;
+    let distinct = {
+        let mut k: Vec<Kind> = findings.iter().map(|f| f.kind).collect();
+        k.sort();
+        k.dedup();
+        k.len()
+    };
+    if distinct >= 2 && best < Severity::High {
+        best = if best == Severity::Low { Severity::Medium } else { Severity::High };
+    }
+    Some(best)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basics_digit_runs() {
+        let runs = digit_runs("NHS 530 382 6554 and l85 O45 798O, then 2213");
+        let d: Vec<&str> = runs.iter().map(|r| r.digits.as_str()).collect();
+        assert_eq!(d, vec!["5303826554", "1850457980", "2213"]);
+        let r = &runs[0];
+        assert_eq!(r.groups[0].span.start, 4);
+        assert_eq!(r.groups[2].span.end, 16);
+    }
+
+    #[test]
+    fn hard_negatives_digit_runs_do_not_cross_sentences() {
+        let runs = digit_runs("eGFR 17. 24 last month");
+        assert_eq!(runs.len(), 2);
+        let runs = digit_runs("62M B12 x");
+        assert!(runs.is_empty());
+    }
+}
