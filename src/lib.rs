@@ -35,7 +35,6 @@ pub mod error;
 pub mod guidance;
 pub mod journal_club;
 pub mod moderation;
-#[path = "phi/types.rs"]
 pub mod phi;
 pub mod store;
 pub mod telemetry;

@@ -35,6 +35,19 @@ enum Cmd {
     Migrate,
     /// Validate the configuration and print the effective settings (secrets redacted).
     CheckConfig,
+    /// Discord administration (needs DISCORD_TOKEN).
+    #[command(subcommand)]
+    Discord(DiscordCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum DiscordCmd {
+    /// Register the slash commands: in one guild (instant) or globally (may take up to an hour).
+    Register {
+        /// Guild (server) id; omit to register globally.
+        #[arg(long, value_name = "ID")]
+        guild: Option<u64>,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -98,8 +111,113 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 run_console(bot).await?;
                 return Ok(std::process::ExitCode::SUCCESS);
             }
-            anyhow::bail!("platform adapters are not built into this version yet")
+            run_platforms(&config, bot).await?;
+            Ok(std::process::ExitCode::SUCCESS)
         }
+        Cmd::Discord(DiscordCmd::Register { guild }) => {
+            let token = config
+                .env
+                .discord_token
+                .as_ref()
+                .context("DISCORD_TOKEN is not set")?;
+            let n =
+                rounds::adapters::discord::register_commands(token.expose(), guild, None).await?;
+            match guild {
+                Some(g) => println!("registered {n} slash commands in guild {g}"),
+                None => println!(
+                    "registered {n} slash commands globally (Discord may take up to an hour to show them)"
+                ),
+            }
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The running platforms, for the scheduler to hand its actions to.
+#[derive(Clone, Default)]
+struct Platforms {
+    discord: Option<rounds::adapters::discord::DiscordExecutor>,
+}
+
+impl Platforms {
+    /// Give each platform the actions; each adapter skips other platforms' scopes.
+    async fn execute(&self, actions: Vec<rounds::domain::BotAction>) {
+        if let Some(discord) = &self.discord {
+            discord.execute(actions.clone()).await;
+        }
+    }
+}
+
+/// Start every platform with credentials on one shared [`Bot`], run the
+/// scheduler once for all of them, and stop cleanly on SIGINT/SIGTERM.
+async fn run_platforms(config: &Config, bot: Bot) -> Result<()> {
+    let mut platforms = Platforms::default();
+    let mut discord = None;
+    if let Some(token) = &config.env.discord_token {
+        let handle =
+            rounds::adapters::discord::DiscordAdapter::start(bot.clone(), token.expose(), None)
+                .await?;
+        platforms.discord = Some(handle.executor());
+        discord = Some(handle);
+    }
+    if config.env.matrix_enabled() {
+        tracing::warn!(
+            "Matrix credentials are set, but the Matrix adapter is not built into this version yet"
+        );
+    }
+    if discord.is_none() {
+        anyhow::bail!("no platform adapter could be started");
+    }
+    let scheduler = tokio::spawn(scheduler_loop(bot.clone(), platforms));
+    let stopped = async {
+        match discord.as_mut() {
+            Some(d) => d.stopped().await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        signal = shutdown_signal() => {
+            signal?;
+            tracing::info!("shutting down");
+        }
+        () = stopped => tracing::error!("the Discord client stopped; shutting down"),
+    }
+    scheduler.abort();
+    if let Some(d) = discord {
+        d.shutdown().await;
+    }
+    Ok(())
+}
+
+/// Periodic work: `Bot::tick` every `journal_club.tick_secs`, actions to every platform.
+async fn scheduler_loop(bot: Bot, platforms: Platforms) {
+    let every = std::time::Duration::from_secs(bot.settings.journal_club.tick_secs);
+    let mut interval = tokio::time::interval(every);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        interval.tick().await;
+        let actions = bot.tick(chrono::Utc::now()).await;
+        if !actions.is_empty() {
+            platforms.execute(actions).await;
+        }
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() -> Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("installing the SIGTERM handler")?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.context("waiting for Ctrl-C")?,
+            _ = term.recv() => {}
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")
     }
 }
 
@@ -108,7 +226,7 @@ async fn build_bot(config: &Config) -> Result<Bot> {
         .await
         .context("opening the database")?;
     tracing::info!(backend = store.backend(), "store ready");
-    Ok(Bot::new(config.settings.clone(), store))
+    Bot::new(config.settings.clone(), store)
 }
 
 async fn run_console(bot: Bot) -> Result<()> {

@@ -52,3 +52,14 @@ CREATE TABLE jobs (
     job_key TEXT PRIMARY KEY,
     claimed_at BIGINT NOT NULL
 );
+
+-- Platform ids of things the bot created, by our own key (e.g. a journal-club
+-- thread or scheduled event): ids only.
+CREATE TABLE platform_refs (
+    platform TEXT NOT NULL,
+    guild_id TEXT NOT NULL,
+    ref_key TEXT NOT NULL,
+    ref_value TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (platform, guild_id, ref_key)
+);

@@ -3,3 +3,4 @@
 //! calls [`crate::bot::Bot`], and carries out the returned actions.
 
 pub mod console;
+pub mod discord;

@@ -94,6 +94,11 @@ pub enum AlertCommand {
         /// The outcome.
         outcome: String,
     },
+    /// Remove the flagged message (moderators, or the message's author) and resolve the alert as removed.
+    Delete {
+        /// The alert number.
+        id: i64,
+    },
 }
 
 /// `guard …`
@@ -312,6 +317,19 @@ pub fn parse_button_id(id: &str) -> Option<Command> {
         ["alert", "resolve", n, outcome] => Some(Command::Alert(AlertCommand::Resolve {
             id: n.parse().ok()?,
             outcome: (*outcome).to_string(),
+        })),
+        ["alert", "delete", n] => Some(Command::Alert(AlertCommand::Delete {
+            id: n.parse().ok()?,
+        })),
+        ["guidance", "share", slug] => Some(Command::Guidance(GuidanceCommand::Show {
+            topic: (*slug).to_string(),
+            jurisdiction: None,
+            share: true,
+        })),
+        ["guidance", "share", slug, j] => Some(Command::Guidance(GuidanceCommand::Show {
+            topic: (*slug).to_string(),
+            jurisdiction: Some((*j).to_string()),
+            share: true,
         })),
         ["jc", "join"] => Some(Command::Jc(JcCommand::Join)),
         ["jc", "vote", paper] => Some(Command::Jc(JcCommand::Vote {

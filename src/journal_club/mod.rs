@@ -5,7 +5,10 @@
 //! works out when each session and each of its steps happen ([`schedule`]), and renders the
 //! texts it posts ([`render`]) and a calendar feed ([`ics`]).
 //!
-//! Invariants shared by the submodules: no platform types (Discord, Matrix) and no storage here;
+//! On top of those, [`service`] runs the `/jc …` commands and the adapters' hooks, and
+//! [`scheduler`] is the clock-driven step ([`tick`]); both use the store.
+//!
+//! Invariants shared by the pure submodules: no platform types (Discord, Matrix) and no storage here;
 //! every error that can reach a member has user-safe `Display` text; nothing here logs message
 //! text or member identifiers. The only I/O is the HTTP lookup in [`metadata`].
 
@@ -14,3 +17,11 @@ pub mod metadata;
 pub mod paper;
 pub mod render;
 pub mod schedule;
+pub mod scheduler;
+pub mod service;
+
+pub use scheduler::tick;
+pub use service::{
+    JcContext, calendar, ensure_club, handle_command, occurrences_report, on_message,
+    queued_papers, thread_for_key, thread_opened,
+};

@@ -12,12 +12,12 @@
 //! rule's own text (never from the message); `flagged` is true exactly when
 //! there is at least one finding, and `severity` is `Some` exactly then.
 
-use super::names::{NameModel, PersonRule};
+use super::names::{NameModel, PersonRule, Tok, tokens};
 use super::normalize::Normalized;
 use super::quasi::QuasiModel;
 use super::rules::{
-    Engine, RuleError, RuleFile, RuleSpec, Sources, compile_regex, dialect, parse_kind, parse_toml, parse_validator,
-    RULES_FILE,
+    Engine, RULES_FILE, RuleError, RuleFile, RuleSpec, Sources, compile_regex, dialect, parse_kind,
+    parse_toml, parse_validator,
 };
 use super::types::{Finding, Kind, Scan, Severity};
 use super::validate::Validator;
@@ -46,6 +46,8 @@ pub(crate) struct Rule {
     pub before: usize,
     pub after: usize,
     pub require_context: bool,
+    pub gate: Vec<u32>,
+    pub min_digits: usize,
     pub validator: Validator,
     pub confidence: f32,
     pub confidence_no_context: f32,
@@ -62,19 +64,100 @@ struct Suppressor {
 #[derive(Debug, Default)]
 pub(crate) struct TriggerTable {
     pub words: Vec<String>,
-    index: HashMap<String, u32>,
+    /// Prefix triggers (written with a trailing `*`) skip the end-of-word check.
+    pub substring: Vec<bool>,
+    index: HashMap<(String, bool), u32>,
 }
 
 impl TriggerTable {
+    /// Id of a whole-word trigger.
     pub fn id(&mut self, word: &str) -> u32 {
+        self.intern(word, false)
+    }
+
+    fn intern(&mut self, word: &str, substring: bool) -> u32 {
+        // A trailing `*` makes a gate a prefix ("http*" also matches "https").
+        let (word, substring) = match word.trim().strip_suffix('*') {
+            Some(w) => (w, true),
+            None => (word, substring),
+        };
         let w = word.trim().to_ascii_lowercase();
-        if let Some(&i) = self.index.get(&w) {
+        if let Some(&i) = self.index.get(&(w.clone(), substring)) {
             return i;
         }
         let i = self.words.len() as u32;
         self.words.push(w.clone());
-        self.index.insert(w, i);
+        self.substring.push(substring);
+        self.index.insert((w, substring), i);
         i
+    }
+}
+
+/// Lookup structures over the trigger table.
+#[derive(Debug)]
+struct TriggerIndex {
+    /// Single-word triggers by lowercase word.
+    words: HashMap<String, Vec<u32>, std::hash::BuildHasherDefault<super::names::Fnv>>,
+    /// Multi-word or punctuated triggers by their leading word.
+    phrases: HashMap<String, Vec<u32>, std::hash::BuildHasherDefault<super::names::Fnv>>,
+    /// Prefix triggers ("http*").
+    prefixes: Vec<(String, u32)>,
+    /// Triggers starting with punctuation ("@", "[.]", "#nof").
+    punct: Option<AhoCorasick>,
+    punct_ids: Vec<u32>,
+}
+
+impl TriggerIndex {
+    fn build(t: &TriggerTable) -> Result<TriggerIndex, RuleError> {
+        let mut words: HashMap<String, Vec<u32>, std::hash::BuildHasherDefault<super::names::Fnv>> =
+            HashMap::default();
+        let mut phrases: HashMap<
+            String,
+            Vec<u32>,
+            std::hash::BuildHasherDefault<super::names::Fnv>,
+        > = HashMap::default();
+        let mut prefixes = Vec::new();
+        let mut punct_words = Vec::new();
+        let mut punct_ids = Vec::new();
+        for (i, w) in t.words.iter().enumerate() {
+            let id = i as u32;
+            let lead: String = w.chars().take_while(char::is_ascii_alphanumeric).collect();
+            if w.is_empty() {
+                continue;
+            } else if lead.is_empty() || !w.is_ascii() {
+                punct_words.push(w.clone());
+                punct_ids.push(id);
+            } else if lead.len() == w.len() {
+                if t.substring[i] {
+                    prefixes.push((lead, id));
+                } else {
+                    words.entry(lead).or_default().push(id);
+                }
+            } else {
+                phrases.entry(lead).or_default().push(id);
+            }
+        }
+        let punct = if punct_words.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&punct_words)
+                    .map_err(|e| RuleError::Parse {
+                        file: RULES_FILE.to_string(),
+                        reason: format!("trigger words: {e}"),
+                    })?,
+            )
+        };
+        Ok(TriggerIndex {
+            words,
+            phrases,
+            prefixes,
+            punct,
+            punct_ids,
+        })
     }
 }
 
@@ -90,6 +173,12 @@ pub(crate) struct Hit {
 pub(crate) struct Ctx<'t> {
     pub text: &'t str,
     pub hits: Vec<Hit>,
+    /// Bitset of trigger ids present in `hits`.
+    pub present: Vec<u64>,
+    /// Number of ASCII digits in `text`.
+    pub digits: usize,
+    /// Word tokens of `text` (shared by the name and combination recognisers).
+    pub toks: Vec<super::names::Tok>,
 }
 
 impl Ctx<'_> {
@@ -100,6 +189,9 @@ impl Ctx<'_> {
             return None;
         }
         let mut best: Option<(usize, u32)> = None;
+        if !self.any(set) {
+            return None;
+        }
         for h in &self.hits {
             if !set.contains(&h.word) {
                 continue;
@@ -128,7 +220,14 @@ impl Ctx<'_> {
 
     /// Whether any trigger from `set` occurs anywhere in the message.
     pub fn any(&self, set: &[u32]) -> bool {
-        self.hits.iter().any(|h| set.contains(&h.word))
+        set.iter().any(|&w| self.has(w))
+    }
+
+    /// Whether trigger `w` occurs anywhere in the message.
+    pub fn has(&self, w: u32) -> bool {
+        self.present
+            .get((w / 64) as usize)
+            .is_some_and(|b| b & (1u64 << (w % 64)) != 0)
     }
 }
 
@@ -151,11 +250,10 @@ struct Candidate {
 pub struct Detector {
     pub(crate) rules: Vec<Rule>,
     regex_rules: Vec<usize>,
-    regex_set: RegexSet,
     suppressors: Vec<Suppressor>,
     suppress_set: RegexSet,
     triggers: TriggerTable,
-    automaton: AhoCorasick,
+    index: TriggerIndex,
     pub(crate) names: NameModel,
     quasi: QuasiModel,
     person_rules: Vec<(PersonRule, usize)>,
@@ -183,11 +281,6 @@ impl Detector {
             .filter(|(_, r)| r.engine == Engine::Regex)
             .map(|(i, _)| i)
             .collect();
-        let set_patterns: Vec<String> = regex_rules
-            .iter()
-            .map(|&i| dialect(&file.rule[i].pattern))
-            .collect();
-        let regex_set = build_set(&set_patterns, "regex rules")?;
         let mut suppressors = Vec::new();
         let mut sup_patterns = Vec::new();
         for s in &file.suppress {
@@ -206,14 +299,7 @@ impl Detector {
             suppressors.push(Suppressor { regex, kinds });
         }
         let suppress_set = build_set(&sup_patterns, "suppress rules")?;
-        let automaton = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&triggers.words)
-            .map_err(|e| RuleError::Parse {
-                file: RULES_FILE.to_string(),
-                reason: format!("trigger words: {e}"),
-            })?;
+        let index = TriggerIndex::build(&triggers)?;
         let mut person_rules = Vec::new();
         let mut quasi_rule = None;
         for (i, r) in rules.iter().enumerate() {
@@ -227,11 +313,10 @@ impl Detector {
         let det = Detector {
             rules,
             regex_rules,
-            regex_set,
             suppressors,
             suppress_set,
             triggers,
-            automaton,
+            index,
             names,
             quasi,
             person_rules,
@@ -248,7 +333,10 @@ impl Detector {
             for ex in &spec.examples {
                 let hit = self.candidates(ex, false).iter().any(|c| c.rule == i);
                 if !hit {
-                    return Err(rule_err(&spec.id, &format!("example does not match: '{ex}'")));
+                    return Err(rule_err(
+                        &spec.id,
+                        &format!("example does not match: '{ex}'"),
+                    ));
                 }
             }
             for neg in &spec.negatives {
@@ -307,34 +395,99 @@ impl Detector {
         if let Some(t) = trigger
             && let Some(w) = self.triggers.words.get(t as usize)
         {
-            s.push_str(if phrase.is_empty() { " — near '" } else { ", near '" });
+            s.push_str(if phrase.is_empty() {
+                " — near '"
+            } else {
+                ", near '"
+            });
             s.push_str(w);
             s.push('\'');
         }
         s
     }
 
-    fn hits(&self, text: &str) -> Vec<Hit> {
+    /// Trigger hits: word and phrase triggers are looked up per token (one
+    /// hash probe per word), punctuation-led triggers by a small automaton.
+    fn hits(&self, text: &str, toks: &[Tok]) -> Vec<Hit> {
         let bytes = text.as_bytes();
         let mut hits = Vec::new();
-        for m in self.automaton.find_overlapping_iter(text) {
-            let (s, e) = (m.start(), m.end());
-            let word = &self.triggers.words[m.pattern().as_usize()];
-            let wb = word.as_bytes();
-            let starts_alnum = wb.first().is_some_and(u8::is_ascii_alphanumeric);
-            let ends_alnum = wb.last().is_some_and(u8::is_ascii_alphanumeric);
-            if starts_alnum && s > 0 && is_word_byte(bytes[s - 1]) {
+        let triggers = &self.triggers;
+        for t in toks {
+            let mut run_end = t.start;
+            while run_end < bytes.len() && bytes[run_end].is_ascii_alphanumeric() {
+                run_end += 1;
+            }
+            if run_end == t.start || run_end - t.start > 40 {
                 continue;
             }
-            if ends_alnum && e < bytes.len() && is_word_byte(bytes[e]) {
-                continue;
+            let mut buf = [0u8; 40];
+            for (i, b) in bytes[t.start..run_end].iter().enumerate() {
+                buf[i] = b.to_ascii_lowercase();
             }
-            hits.push(Hit {
-                word: m.pattern().as_u32(),
-                start: s,
-                end: e,
-            });
+            let Ok(run) = std::str::from_utf8(&buf[..run_end - t.start]) else {
+                continue;
+            };
+            let boundary_after = run_end >= bytes.len() || !is_word_byte(bytes[run_end]);
+            if let Some(ids) = self.index.words.get(run) {
+                for &w in ids {
+                    if boundary_after || triggers.substring[w as usize] {
+                        hits.push(Hit {
+                            word: w,
+                            start: t.start,
+                            end: run_end,
+                        });
+                    }
+                }
+            }
+            for &(ref p, w) in &self.index.prefixes {
+                if run.starts_with(p.as_str()) {
+                    hits.push(Hit {
+                        word: w,
+                        start: t.start,
+                        end: t.start + p.len(),
+                    });
+                }
+            }
+            if let Some(phrases) = self.index.phrases.get(run) {
+                for &w in phrases {
+                    let ph = triggers.words[w as usize].as_bytes();
+                    let end = t.start + ph.len();
+                    if end <= bytes.len()
+                        && bytes[t.start..end].eq_ignore_ascii_case(ph)
+                        && (!ph.last().is_some_and(u8::is_ascii_alphanumeric)
+                            || end >= bytes.len()
+                            || !is_word_byte(bytes[end])
+                            || triggers.substring[w as usize])
+                    {
+                        hits.push(Hit {
+                            word: w,
+                            start: t.start,
+                            end,
+                        });
+                    }
+                }
+            }
         }
+        if let Some(ac) = &self.index.punct {
+            for m in ac.find_overlapping_iter(text) {
+                let w = self.index.punct_ids[m.pattern().as_usize()];
+                let (s, e) = (m.start(), m.end());
+                let wb = triggers.words[w as usize].as_bytes();
+                if wb.last().is_some_and(u8::is_ascii_alphanumeric)
+                    && !triggers.substring[w as usize]
+                    && e < bytes.len()
+                    && is_word_byte(bytes[e])
+                {
+                    continue;
+                }
+                hits.push(Hit {
+                    word: w,
+                    start: s,
+                    end: e,
+                });
+            }
+        }
+        hits.sort_unstable_by_key(|h| (h.start, h.end));
         hits
     }
 
@@ -346,13 +499,22 @@ impl Detector {
     /// Candidates after suppression; with `resolve`, also after overlap
     /// resolution (without it, every rule's own candidates, for example checks).
     fn candidates(&self, text: &str, resolve: bool) -> Vec<Candidate> {
+        let toks = tokens(text);
+        let hits = self.hits(text, &toks);
+        let mut present = vec![0u64; self.triggers.words.len().div_ceil(64)];
+        for h in &hits {
+            present[(h.word / 64) as usize] |= 1u64 << (h.word % 64);
+        }
         let ctx = Ctx {
             text,
-            hits: self.hits(text),
+            hits,
+            present,
+            digits: text.bytes().filter(u8::is_ascii_digit).count(),
+            toks,
         };
         let mut cands: Vec<Candidate> = Vec::new();
         self.regex_candidates(&ctx, &mut cands);
-        if text.bytes().any(|b| b.is_ascii_digit()) {
+        if ctx.digits > 0 {
             self.digit_candidates(&ctx, &mut cands);
         }
         for (span, which, conf) in self.names.find(&ctx) {
@@ -413,7 +575,10 @@ impl Detector {
         });
         let mut accepted: Vec<Candidate> = Vec::with_capacity(cands.len());
         for c in cands {
-            if accepted.iter().all(|a| a.span.end <= c.span.start || c.span.end <= a.span.start) {
+            if accepted
+                .iter()
+                .all(|a| a.span.end <= c.span.start || c.span.end <= a.span.start)
+            {
                 accepted.push(c);
             }
         }
@@ -421,7 +586,9 @@ impl Detector {
             let r = &self.rules[qi];
             let taken: Vec<Range<usize>> = accepted.iter().map(|a| a.span.clone()).collect();
             if let Some(span) = self.quasi.find(&ctx, &taken)
-                && accepted.iter().all(|a| a.span.end <= span.start || span.end <= a.span.start)
+                && accepted
+                    .iter()
+                    .all(|a| a.span.end <= span.start || span.end <= a.span.start)
             {
                 accepted.push(Candidate {
                     kind: r.kind,
@@ -435,13 +602,17 @@ impl Detector {
         accepted
     }
 
+    fn gated_out(rule: &Rule, ctx: &Ctx<'_>) -> bool {
+        ctx.digits < rule.min_digits
+            || (!rule.gate.is_empty() && !ctx.any(&rule.gate))
+            || (rule.require_context && !ctx.any(&rule.context))
+    }
+
     fn regex_candidates(&self, ctx: &Ctx<'_>, out: &mut Vec<Candidate>) {
-        let matched = self.regex_set.matches(ctx.text);
-        for si in matched.iter() {
-            let ri = self.regex_rules[si];
+        for &ri in &self.regex_rules {
             let rule = &self.rules[ri];
             let Some(re) = &rule.regex else { continue };
-            if rule.require_context && !ctx.any(&rule.context) {
+            if Self::gated_out(rule, ctx) {
                 continue;
             }
             if rule.has_id_group {
@@ -458,12 +629,22 @@ impl Detector {
         }
     }
 
-    fn consider(&self, ctx: &Ctx<'_>, ri: usize, span: Range<usize>, value: &str, out: &mut Vec<Candidate>) {
+    fn consider(
+        &self,
+        ctx: &Ctx<'_>,
+        ri: usize,
+        span: Range<usize>,
+        value: &str,
+        out: &mut Vec<Candidate>,
+    ) {
         let rule = &self.rules[ri];
         if span.is_empty() || !rule.validator.check(value) {
             return;
         }
-        if ctx.near(&rule.avoid, &span, rule.avoid_before, rule.avoid_after).is_some() {
+        if ctx
+            .near(&rule.avoid, &span, rule.avoid_before, rule.avoid_after)
+            .is_some()
+        {
             return;
         }
         let trigger = ctx.near(&rule.context, &span, rule.before, rule.after);
@@ -488,10 +669,7 @@ impl Detector {
         }
         let mut buf = String::with_capacity(24);
         for (ri, rule) in self.rules.iter().enumerate() {
-            if rule.engine != Engine::Digits {
-                continue;
-            }
-            if rule.require_context && !ctx.any(&rule.context) {
+            if rule.engine != Engine::Digits || Self::gated_out(rule, ctx) {
                 continue;
             }
             for run in &runs {
@@ -565,8 +743,12 @@ fn compile_rule(spec: &RuleSpec, triggers: &mut TriggerTable) -> Result<Rule, Ru
             (None, false, None)
         }
         Engine::Person => {
-            let p = PersonRule::parse(&spec.pattern)
-                .ok_or_else(|| rule_err(&spec.id, &format!("unknown person recogniser '{}'", spec.pattern)))?;
+            let p = PersonRule::parse(&spec.pattern).ok_or_else(|| {
+                rule_err(
+                    &spec.id,
+                    &format!("unknown person recogniser '{}'", spec.pattern),
+                )
+            })?;
             (None, false, Some(p))
         }
         Engine::Quasi => (None, false, None),
@@ -586,6 +768,10 @@ fn compile_rule(spec: &RuleSpec, triggers: &mut TriggerTable) -> Result<Rule, Ru
         before: spec.before,
         after: spec.after,
         require_context: spec.require_context,
+        gate: spec.gate.iter().map(|w| triggers.id(w)).collect(),
+        min_digits: spec
+            .min_digits
+            .unwrap_or(usize::from(spec.engine == Engine::Digits)),
         validator,
         confidence: spec.confidence,
         confidence_no_context: spec.confidence_no_context.unwrap_or(spec.confidence),
@@ -663,7 +849,9 @@ fn digit_runs(text: &str) -> Vec<DigitRun> {
                 let gap = &bytes[le..s];
                 !gap.is_empty()
                     && gap.len() <= 3
-                    && gap.iter().all(|b| matches!(b, b' ' | b'\t' | b'-' | b'.' | b'(' | b')' | b'\n'))
+                    && gap
+                        .iter()
+                        .all(|b| matches!(b, b' ' | b'\t' | b'-' | b'.' | b'(' | b')' | b'\n'))
                     && gap.iter().filter(|&&b| b == b'\n').count() <= 1
                     && gap.iter().filter(|&&b| b == b'.').count() <= 1
                     && !gap.starts_with(b". ")
@@ -711,9 +899,13 @@ fn kind_severity(k: Kind) -> Severity {
         | Kind::License
         | Kind::Url
         | Kind::IpAddress => Severity::High,
-        Kind::Person | Kind::Date | Kind::Postcode | Kind::FacilityLocator | Kind::Vehicle | Kind::DeviceId | Kind::Quasi => {
-            Severity::Medium
-        }
+        Kind::Person
+        | Kind::Date
+        | Kind::Postcode
+        | Kind::FacilityLocator
+        | Kind::Vehicle
+        | Kind::DeviceId
+        | Kind::Quasi => Severity::Medium,
         Kind::AgeOver89 | Kind::Location => Severity::Low,
     }
 }
@@ -727,7 +919,11 @@ fn severity_of(findings: &[Finding]) -> Option<Severity> {
         k.len()
     };
     if distinct >= 2 && best < Severity::High {
-        best = if best == Severity::Low { Severity::Medium } else { Severity::High };
+        best = if best == Severity::Low {
+            Severity::Medium
+        } else {
+            Severity::High
+        };
     }
     Some(best)
 }

@@ -183,6 +183,248 @@ impl DetectorHandle {
 mod tests {
     use super::*;
 
+    /// (row name, message, expected kinds in order; empty = not flagged).
+    type Row = (&'static str, &'static str, &'static [Kind]);
+
+    fn check(rows: &[Row]) {
+        let d = Detector::builtin();
+        for (name, text, want) in rows {
+            let s = d.scan(text);
+            let got: Vec<Kind> = s.findings.iter().map(|f| f.kind).collect();
+            assert_eq!(&got, want, "row {name}");
+            assert_eq!(s.flagged, !want.is_empty(), "row {name}");
+        }
+    }
+
+    #[test]
+    fn basics() {
+        check(&[
+            (
+                "nhs_with_label",
+                "NHS no 452 601 8155 please chase",
+                &[Kind::NhsNumber],
+            ),
+            (
+                "title_name",
+                "Mrs Gwendolyn Harker in bay 2 wants her TTO",
+                &[Kind::Person],
+            ),
+            ("mrn", "MRN 48213907, 4 West, needs a line", &[Kind::Mrn]),
+            ("dob", "DOB 07/06/1939, lives alone", &[Kind::Date]),
+            ("age", "92yo with a #NOF for theatre", &[Kind::AgeOver89]),
+            (
+                "relative_phone",
+                "wife's mobile is 07700 900123 if he deteriorates",
+                &[Kind::Phone],
+            ),
+            (
+                "email",
+                "her email is k.marsh88@example.com",
+                &[Kind::Email],
+            ),
+            (
+                "postcode_address",
+                "DN visit to 41 Marlowe Road, Stockport SK4 2PQ",
+                &[Kind::Address, Kind::Postcode],
+            ),
+            (
+                "ward_bed",
+                "Ward 12 bed 4 needs a TTO",
+                &[Kind::FacilityLocator],
+            ),
+            (
+                "quasi",
+                "the only pharmacist in Tobermory, 60s, came in with a STEMI on Sunday",
+                &[Kind::Quasi],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn hard_negatives() {
+        check(&[
+            ("dose", "Gentamicin 5 mg/kg, max 480 mg", &[]),
+            ("trial_id", "Still recruiting to NCT05012345?", &[]),
+            ("bleep", "med reg bleep 2217, SHO 2231", &[]),
+            (
+                "switchboard",
+                "switchboard is 0118 496 0000, ask for the reg",
+                &[],
+            ),
+            ("public_line", "Samaritans 116 123 any time", &[]),
+            ("own_gmc", "my GMC number is 7012345", &[]),
+            ("exam_date", "MRCP Part 2 written is on 14/05", &[]),
+            (
+                "colleague",
+                "Dr Adebayo Okafor was brilliant on nights",
+                &[],
+            ),
+            ("eponym", "Guillain-Barré after campylobacter", &[]),
+            (
+                "placeholder",
+                "Template: Mr X, 70M, NHS no 000 000 0000",
+                &[],
+            ),
+            ("test_nhs", "Use test patient 999 000 0000", &[]),
+            (
+                "ssn_placeholder",
+                "SSN 123-45-6789 in the training EHR",
+                &[],
+            ),
+            ("test_card", "Test card 4111 1111 1111 1111", &[]),
+            ("outward_codes", "L4 radiculopathy vs S1, B12 normal", &[]),
+            ("age_89", "89F with delirium again", &[]),
+            ("vague_case", "Man in his 80s, retired farmer, COPD", &[]),
+            ("discord", "<@123456789012345678> see the pins", &[]),
+        ]);
+    }
+
+    #[test]
+    fn evasions() {
+        check(&[
+            (
+                "zero_width",
+                "49\u{200b}08 301 662 on the spine?",
+                &[Kind::NhsNumber],
+            ),
+            (
+                "fullwidth",
+                "NHS no ４１３ １８６ ０９１０ not found",
+                &[Kind::NhsNumber],
+            ),
+            ("devanagari", "UHID ४५६७८९२३ shifted to ICU", &[Kind::Mrn]),
+            (
+                "spelled",
+                "four five two, six zero one, eight one five five please",
+                &[Kind::NhsNumber],
+            ),
+            ("spaced", "4 5 2 6 0 1 8 1 5 5 on SCR", &[Kind::NhsNumber]),
+            (
+                "leet_digits",
+                "no bot pls: 4l3 l86 O9l0 needs a CT",
+                &[Kind::NhsNumber],
+            ),
+            (
+                "homoglyph_name",
+                "M\u{0430}rjorie Wh\u{0435}atley back in resus",
+                &[Kind::Person],
+            ),
+            ("leet_name", "d4rren h0lden back with DKA", &[Kind::Person]),
+            (
+                "defanged_email",
+                "jen dot wills at outlook dot com is her email",
+                &[Kind::Email],
+            ),
+            (
+                "defanged_ip",
+                "portal logins from 198[.]51[.]100[.]77",
+                &[Kind::IpAddress],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn regressions() {
+        check(&[
+            // A long digit id inside a social-media URL must not suppress the URL.
+            (
+                "url_with_snowflake",
+                "my patient posted https://x.com/someone/status/1788812345678901234 about him",
+                &[Kind::Url],
+            ),
+            // A QUASI must not swallow a bed finding inside it.
+            (
+                "quasi_split_by_bed",
+                "The only woman officer posted in Dantewada, admitted with cerebral malaria, ICU bed 4",
+                &[Kind::Quasi, Kind::FacilityLocator],
+            ),
+            // A licence number in brackets is not a phone number.
+            (
+                "licence_not_phone",
+                "left his licence at triage (051 772 406)",
+                &[Kind::License],
+            ),
+            // Lowercase words do not continue a capitalised name.
+            (
+                "title_stops_at_lowercase",
+                "Mr Desmond Achterberg in bay 4",
+                &[Kind::Person],
+            ),
+        ]);
+    }
+
+    fn temp_rules_dir(tag: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("phi-rules-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let src = Sources::builtin();
+        for (name, text) in [
+            (rules::RULES_FILE, &src.rules),
+            (rules::NAMES_FILE, &src.names),
+            (rules::QUASI_FILE, &src.quasi),
+            (rules::FIRST_NAMES_FILE, &src.first_names),
+            (rules::SURNAMES_FILE, &src.surnames),
+            (NEVER_FLAG_FILE, &src.never_flag),
+            (MUST_FLAG_FILE, &src.must_flag),
+        ] {
+            std::fs::write(dir.join(name), text).expect("write rule file");
+        }
+        dir
+    }
+
+    #[test]
+    fn reload_keeps_previous_rules_on_error() {
+        let dir = temp_rules_dir("reload");
+        let handle = DetectorHandle::builtin();
+        assert!(
+            handle.reload_from(&dir).is_ok(),
+            "a copy of the shipped rules must load"
+        );
+        let before = handle.current();
+        // Break one rule's pattern: the reload is refused and names the file and rule.
+        let rules_text = std::fs::read_to_string(dir.join(rules::RULES_FILE)).expect("read");
+        let broken = rules_text.replacen(
+            "pattern = '\\b(?P<id>\\d{3}-\\d{2}-\\d{4})\\b'",
+            "pattern = '(?P<id>['",
+            1,
+        );
+        assert_ne!(
+            broken, rules_text,
+            "test must actually break the ssn-formatted rule"
+        );
+        std::fs::write(dir.join(rules::RULES_FILE), broken).expect("write");
+        let err = handle
+            .reload_from(&dir)
+            .expect_err("broken rules must be refused");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("rules.toml") && msg.contains("ssn-formatted"),
+            "{msg}"
+        );
+        assert!(
+            Arc::ptr_eq(&before, &handle.current()),
+            "previous rules stay in force"
+        );
+        assert!(handle.current().scan("NHS no 452 601 8155").flagged);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn guard_failure_refuses_rule_set() {
+        let dir = temp_rules_dir("guard");
+        // A never-flag line that is in fact identifying must make loading fail.
+        let mut never = std::fs::read_to_string(dir.join(NEVER_FLAG_FILE)).expect("read");
+        never.push_str("NHS no 452 601 8155 is my favourite\n");
+        std::fs::write(dir.join(NEVER_FLAG_FILE), never).expect("write");
+        let err = Detector::from_dir(&dir).expect_err("guard must refuse");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("never_flag.txt") && !msg.contains("452 601"),
+            "{msg}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn builtin_rules_load() {
         let r = load(&Sources::builtin());
@@ -199,8 +441,15 @@ mod tests {
         let f = &s.findings[0];
         assert_eq!(f.kind, Kind::NhsNumber);
         assert_eq!(&text[f.span.clone()], "943 476 5919");
-        assert!(f.explanation.contains("valid check digit"), "{}", f.explanation);
-        assert!(!f.explanation.contains("943"), "explanation must not quote the match");
+        assert!(
+            f.explanation.contains("valid check digit"),
+            "{}",
+            f.explanation
+        );
+        assert!(
+            !f.explanation.contains("943"),
+            "explanation must not quote the match"
+        );
         let clean = d.scan("INR 8.9, no bleeding. Oral vit K 1 mg?");
         assert!(!clean.flagged && clean.severity.is_none() && clean.findings.is_empty());
     }

@@ -13,10 +13,52 @@
 //! lowercase ASCII; spans are token-aligned in the normalised text.
 
 use super::detector::{Ctx, TriggerTable};
-use super::rules::{FIRST_NAMES_FILE, NAMES_FILE, RuleError, SURNAMES_FILE, Sources, list_lines, parse_toml};
+use super::rules::{
+    FIRST_NAMES_FILE, NAMES_FILE, RuleError, SURNAMES_FILE, Sources, list_lines, parse_toml,
+};
 use serde::Deserialize;
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
+
+/// FNV-1a: names are short ASCII words, where it beats SipHash several times
+/// over; the lists are our own data, so hash flooding is not a concern.
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// A set of lowercase ASCII words.
+pub(crate) type WordSet = HashSet<String, BuildHasherDefault<Fnv>>;
+
+/// Whether `word`, lowercased, is in `set` (no allocation).
+pub(crate) fn contains_lower(set: &WordSet, word: &str) -> bool {
+    let b = word.as_bytes();
+    if b.len() > 40 || !word.is_ascii() {
+        return false;
+    }
+    let mut buf = [0u8; 40];
+    for (i, c) in b.iter().enumerate() {
+        buf[i] = c.to_ascii_lowercase();
+    }
+    std::str::from_utf8(&buf[..b.len()]).is_ok_and(|w| set.contains(w))
+}
 
 /// Which name recogniser produced a finding (the `pattern` of a person rule).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,31 +110,34 @@ struct NamesSpec {
 /// Name lists and cue sets.
 #[derive(Debug)]
 pub struct NameModel {
-    first: HashSet<String>,
-    surnames: HashSet<String>,
-    titles: HashSet<String>,
-    clinician_titles: HashSet<String>,
-    patient_words: HashSet<String>,
-    relations: HashSet<String>,
-    own_possessives: HashSet<String>,
-    descriptors: HashSet<String>,
-    fillers: HashSet<String>,
-    placeholders: HashSet<String>,
-    not_names: HashSet<String>,
-    ambiguous: HashSet<String>,
+    first: WordSet,
+    surnames: WordSet,
+    titles: WordSet,
+    clinician_titles: WordSet,
+    patient_words: WordSet,
+    relations: WordSet,
+    own_possessives: WordSet,
+    descriptors: WordSet,
+    fillers: WordSet,
+    placeholders: WordSet,
+    not_names: WordSet,
+    ambiguous: WordSet,
     patient_cues: Vec<u32>,
     colleague_cues: Vec<u32>,
     public_cues: Vec<u32>,
 }
 
-fn set(v: &[String]) -> HashSet<String> {
+fn set(v: &[String]) -> WordSet {
     v.iter().map(|s| s.trim().to_ascii_lowercase()).collect()
 }
 
-fn name_set(file: &str, text: &str) -> Result<HashSet<String>, RuleError> {
-    let mut out = HashSet::new();
+fn name_set(file: &str, text: &str) -> Result<WordSet, RuleError> {
+    let mut out = WordSet::default();
     for (n, line) in list_lines(text).enumerate() {
-        if !line.bytes().all(|b| b.is_ascii_alphabetic() || b == b'\'' || b == b'-') {
+        if !line
+            .bytes()
+            .all(|b| b.is_ascii_alphabetic() || b == b'\'' || b == b'-')
+        {
             return Err(RuleError::Guard {
                 file: file.to_string(),
                 line: n + 1,
@@ -130,7 +175,12 @@ pub(crate) fn tokens(text: &str) -> Vec<Tok> {
             if d.is_alphanumeric() {
                 end = j + d.len_utf8();
                 iter.next();
-            } else if (d == '\'' || d == '-') && text[j + 1..].chars().next().is_some_and(char::is_alphanumeric) {
+            } else if (d == '\'' || d == '-')
+                && text[j + 1..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphanumeric)
+            {
                 iter.next();
             } else {
                 break;
@@ -143,7 +193,8 @@ pub(crate) fn tokens(text: &str) -> Vec<Tok> {
         let end = start + word.len();
         let first = word.chars().next().unwrap_or(' ');
         let letters = word.chars().filter(|c| c.is_alphabetic());
-        let all_caps = word.chars().filter(|c| c.is_alphabetic()).count() >= 2 && letters.clone().all(char::is_uppercase);
+        let all_caps = word.chars().filter(|c| c.is_alphabetic()).count() >= 2
+            && letters.clone().all(char::is_uppercase);
         out.push(Tok {
             start,
             end,
@@ -154,14 +205,6 @@ pub(crate) fn tokens(text: &str) -> Vec<Tok> {
         });
     }
     out
-}
-
-fn lower_into<'b>(word: &str, buf: &'b mut String) -> &'b str {
-    buf.clear();
-    for c in word.chars() {
-        buf.push(c.to_ascii_lowercase());
-    }
-    buf.as_str()
 }
 
 fn deleet(word: &str, one_as: char) -> String {
@@ -185,7 +228,8 @@ impl NameModel {
     /// Load `names.toml` and the two name lists.
     pub(crate) fn load(src: &Sources, triggers: &mut TriggerTable) -> Result<NameModel, RuleError> {
         let spec: NamesSpec = parse_toml(NAMES_FILE, &src.names)?;
-        let ids = |v: &[String], t: &mut TriggerTable| v.iter().map(|w| t.id(w)).collect::<Vec<u32>>();
+        let ids =
+            |v: &[String], t: &mut TriggerTable| v.iter().map(|w| t.id(w)).collect::<Vec<u32>>();
         Ok(NameModel {
             first: name_set(FIRST_NAMES_FILE, &src.first_names)?,
             surnames: name_set(SURNAMES_FILE, &src.surnames)?,
@@ -206,20 +250,19 @@ impl NameModel {
     }
 
     fn is_first(&self, w: &str) -> bool {
-        let mut b = String::new();
-        let l = lower_into(w, &mut b);
-        self.first.contains(l) && !self.not_names.contains(l) && !self.ambiguous.contains(l)
+        contains_lower(&self.first, w)
+            && !contains_lower(&self.not_names, w)
+            && !contains_lower(&self.ambiguous, w)
     }
 
     fn is_surname(&self, w: &str) -> bool {
-        let mut b = String::new();
-        let l = lower_into(w, &mut b);
-        self.surnames.contains(l) && !self.not_names.contains(l) && !self.ambiguous.contains(l)
+        contains_lower(&self.surnames, w)
+            && !contains_lower(&self.not_names, w)
+            && !contains_lower(&self.ambiguous, w)
     }
 
-    fn in_set(s: &HashSet<String>, w: &str) -> bool {
-        let mut b = String::new();
-        s.contains(lower_into(w, &mut b))
+    fn in_set(s: &WordSet, w: &str) -> bool {
+        contains_lower(s, w)
     }
 
     /// A capitalised word that can be part of a name (not a common word).
@@ -264,7 +307,7 @@ impl NameModel {
     /// All name findings: (normalised span, recogniser, confidence factor).
     pub(crate) fn find(&self, ctx: &Ctx<'_>) -> Vec<(Range<usize>, PersonRule, f32)> {
         let text = ctx.text;
-        let toks = tokens(text);
+        let toks = &ctx.toks;
         let mut out = Vec::new();
         let public = ctx.any(&self.public_cues);
         let n = toks.len();
@@ -281,7 +324,11 @@ impl NameModel {
                     let mut initials = 0;
                     while j < n && initials < 2 {
                         let tj = &toks[j];
-                        if text[tj.start..tj.end].chars().count() == 1 && tj.cap && j + 1 < n && Self::tight(text, tj, &toks[j + 1]) {
+                        if text[tj.start..tj.end].chars().count() == 1
+                            && tj.cap
+                            && j + 1 < n
+                            && Self::tight(text, tj, &toks[j + 1])
+                        {
                             initials += 1;
                             j += 1;
                         } else {
@@ -292,7 +339,7 @@ impl NameModel {
                     while j < n && names < 3 {
                         let tj = toks[j];
                         let prev = toks[j - 1];
-                        if !Self::tight(text, &prev, &tj) && !(j == i + 1) {
+                        if !Self::tight(text, &prev, &tj) && j != i + 1 {
                             break;
                         }
                         let wj = &text[tj.start..tj.end];
@@ -302,7 +349,10 @@ impl NameModel {
                         let ok = if tj.cap {
                             self.cap_name(text, &tj) || (tj.all_caps && self.is_surname(wj))
                         } else {
-                            lower_name && wj.len() >= 3 && !tj.has_digit && (self.is_first(wj) || self.is_surname(wj))
+                            lower_name
+                                && wj.len() >= 3
+                                && !tj.has_digit
+                                && (self.is_first(wj) || self.is_surname(wj))
                         };
                         if !ok {
                             break;
@@ -323,7 +373,12 @@ impl NameModel {
                 }
             }
             // 2. Surname-first banner: SMITH, John.
-            if t.all_caps && !t.has_digit && w.len() >= 3 && i + 1 < n && !Self::in_set(&self.not_names, w) {
+            if t.all_caps
+                && !t.has_digit
+                && w.len() >= 3
+                && i + 1 < n
+                && !Self::in_set(&self.not_names, w)
+            {
                 let nx = toks[i + 1];
                 let gap = &text[t.end..nx.start];
                 let nw = &text[nx.start..nx.end];
@@ -331,7 +386,10 @@ impl NameModel {
                     let mut end = nx.end;
                     if i + 2 < n {
                         let t2 = toks[i + 2];
-                        if text[t2.start..t2.end].chars().count() == 1 && t2.cap && text[nx.end..t2.start] == *" " {
+                        if text[t2.start..t2.end].chars().count() == 1
+                            && t2.cap
+                            && text[nx.end..t2.start] == *" "
+                        {
                             end = t2.end;
                         }
                     }
@@ -343,7 +401,10 @@ impl NameModel {
             // 3. Patient word (+ filler) + capitalised name.
             if Self::in_set(&self.patient_words, w) && i + 1 < n {
                 let mut j = i + 1;
-                while j < n && j <= i + 3 && Self::in_set(&self.fillers, &text[toks[j].start..toks[j].end]) {
+                while j < n
+                    && j <= i + 3
+                    && Self::in_set(&self.fillers, &text[toks[j].start..toks[j].end])
+                {
                     j += 1;
                 }
                 let mut end = None;
@@ -370,19 +431,33 @@ impl NameModel {
             }
             // 4. Relationship word + first name ("her son Gareth", "Daughter (Tanya)").
             if Self::in_set(&self.relations, w) && i + 1 < n {
-                let own = i > 0 && Self::in_set(&self.own_possessives, &text[toks[i - 1].start..toks[i - 1].end]);
+                let own = i > 0
+                    && Self::in_set(
+                        &self.own_possessives,
+                        &text[toks[i - 1].start..toks[i - 1].end],
+                    );
                 if !own {
                     let mut j = i + 1;
-                    while j < n && j <= i + 2 && Self::in_set(&self.fillers, &text[toks[j].start..toks[j].end]) {
+                    while j < n
+                        && j <= i + 2
+                        && Self::in_set(&self.fillers, &text[toks[j].start..toks[j].end])
+                    {
                         j += 1;
                     }
                     if j < n {
                         let tj = toks[j];
                         let gap = &text[t.end..tj.start];
                         let wj = &text[tj.start..tj.end];
-                        if gap.len() <= 12 && !gap.contains('.') && self.cap_name(text, &tj) && self.is_first(wj) {
+                        if gap.len() <= 12
+                            && !gap.contains('.')
+                            && self.cap_name(text, &tj)
+                            && self.is_first(wj)
+                        {
                             let mut end = tj.end;
-                            if j + 1 < n && Self::tight(text, &tj, &toks[j + 1]) && self.cap_name(text, &toks[j + 1]) {
+                            if j + 1 < n
+                                && Self::tight(text, &tj, &toks[j + 1])
+                                && self.cap_name(text, &toks[j + 1])
+                            {
                                 end = toks[j + 1].end;
                             }
                             let r = tj.start..end;
@@ -396,13 +471,18 @@ impl NameModel {
                 }
             }
             // 5. Leetspeak full name ("k3v1n br4dy").
-            if i + 1 < n && (t.has_digit || toks[i + 1].has_digit) && t.has_alpha && toks[i + 1].has_alpha {
+            if i + 1 < n
+                && (t.has_digit || toks[i + 1].has_digit)
+                && t.has_alpha
+                && toks[i + 1].has_alpha
+            {
                 let a = w;
                 let b = &text[toks[i + 1].start..toks[i + 1].end];
                 if Self::tight(text, &t, &toks[i + 1])
                     && a.len() >= 3
                     && b.len() >= 3
-                    && (self.leet_first(a)) && self.leet_surname(b)
+                    && (self.leet_first(a))
+                    && self.leet_surname(b)
                 {
                     out.push((t.start..toks[i + 1].end, PersonRule::Leet, 1.0));
                     i += 2;
@@ -410,10 +490,17 @@ impl NameModel {
                 }
             }
             // 6. First name + descriptor ("Joan (the lady with …)").
-            if self.cap_name(text, &t) && !self.placeholder(text, &t) && i + 2 < n && !self.prev_is_clinician(text, &toks, i) {
+            if self.cap_name(text, &t)
+                && !self.placeholder(text, &t)
+                && i + 2 < n
+                && !self.prev_is_clinician(text, toks, i)
+            {
                 // Optional surname between the first name and the description.
                 let mut last = i;
-                if self.is_first(w) && Self::tight(text, &t, &toks[i + 1]) && self.cap_name(text, &toks[i + 1]) {
+                if self.is_first(w)
+                    && Self::tight(text, &t, &toks[i + 1])
+                    && self.cap_name(text, &toks[i + 1])
+                {
                     last = i + 1;
                 }
                 if last + 2 < n {
@@ -426,7 +513,10 @@ impl NameModel {
                     });
                     // Names outside the lists need the bracketed form "Name (the …".
                     let listed = self.is_first(w);
-                    if (gap == " (" || (listed && gap == ", ")) && the.eq_ignore_ascii_case("the") && desc {
+                    if (gap == " (" || (listed && gap == ", "))
+                        && the.eq_ignore_ascii_case("the")
+                        && desc
+                    {
                         out.push((t.start..toks[last].end, PersonRule::Descriptor, 1.0));
                         i = last + 3;
                         continue;
@@ -434,12 +524,24 @@ impl NameModel {
                 }
             }
             // 7. Full name next to a clinical cue.
-            if !public && self.cap_name(text, &t) && self.is_first(w) && i + 1 < n && !self.prev_is_clinician(text, &toks, i) {
+            if !public
+                && self.cap_name(text, &t)
+                && self.is_first(w)
+                && i + 1 < n
+                && !self.prev_is_clinician(text, toks, i)
+            {
                 let t2 = toks[i + 1];
-                if Self::tight(text, &t, &t2) && self.cap_name(text, &t2) && !self.placeholder(text, &t2) {
+                if Self::tight(text, &t, &t2)
+                    && self.cap_name(text, &t2)
+                    && !self.placeholder(text, &t2)
+                {
                     let mut end = t2.end;
                     let mut j = i + 2;
-                    if j < n && Self::tight(text, &t2, &toks[j]) && self.cap_name(text, &toks[j]) && self.is_surname(&text[toks[j].start..toks[j].end]) {
+                    if j < n
+                        && Self::tight(text, &t2, &toks[j])
+                        && self.cap_name(text, &toks[j])
+                        && self.is_surname(&text[toks[j].start..toks[j].end])
+                    {
                         end = toks[j].end;
                         j += 1;
                     }
@@ -471,7 +573,9 @@ impl NameModel {
     fn leet_surname(&self, w: &str) -> bool {
         ['i', 'l'].iter().any(|&c| {
             let d = deleet(w, c);
-            self.surnames.contains(&d) && !self.not_names.contains(&d) && !self.ambiguous.contains(&d)
+            self.surnames.contains(&d)
+                && !self.not_names.contains(&d)
+                && !self.ambiguous.contains(&d)
         })
     }
 }
@@ -483,7 +587,10 @@ mod tests {
     #[test]
     fn basics_tokens() {
         let t = tokens("Mrs O'Brien's MRI, HOLLOWAY, k3v1n");
-        let words: Vec<&str> = t.iter().map(|k| &"Mrs O'Brien's MRI, HOLLOWAY, k3v1n"[k.start..k.end]).collect();
+        let words: Vec<&str> = t
+            .iter()
+            .map(|k| &"Mrs O'Brien's MRI, HOLLOWAY, k3v1n"[k.start..k.end])
+            .collect();
         assert_eq!(words, vec!["Mrs", "O'Brien", "MRI", "HOLLOWAY", "k3v1n"]);
         assert!(t[3].all_caps && t[4].has_digit);
     }

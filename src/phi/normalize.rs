@@ -80,7 +80,7 @@ impl<'a> Normalized<'a> {
         s..e
     }
 
-    fn apply_rewrites(self, rewrites: &[(Range<usize>, String, Vec<Range<usize>>)]) -> Normalized<'a> {
+    fn apply_rewrites(self, rewrites: &[Rewrite]) -> Normalized<'a> {
         // Each rewrite replaces a view range by new text whose bytes map to
         // the given view sub-ranges (one per output byte).
         let old = self.text.as_ref();
@@ -162,16 +162,68 @@ pub fn unicode_digit(c: char) -> Option<char> {
 /// Latin letter that a Cyrillic or Greek look-alike stands for.
 pub fn homoglyph(c: char) -> Option<char> {
     Some(match c {
-        'а' => 'a', 'А' => 'A', 'в' => 'b', 'В' => 'B', 'с' => 'c', 'С' => 'C', 'е' => 'e',
-        'Е' => 'E', 'ё' => 'e', 'һ' => 'h', 'Н' => 'H', 'і' => 'i', 'І' => 'I', 'ј' => 'j',
-        'Ј' => 'J', 'к' => 'k', 'К' => 'K', 'М' => 'M', 'о' => 'o', 'О' => 'O', 'р' => 'p',
-        'Р' => 'P', 'ԛ' => 'q', 'ѕ' => 's', 'Ѕ' => 'S', 'Т' => 'T', 'т' => 't', 'у' => 'y',
-        'У' => 'Y', 'х' => 'x', 'Х' => 'X', 'ԝ' => 'w', 'Ԝ' => 'W', 'ӏ' => 'l', 'Ӏ' => 'I',
-        'ո' => 'n', 'ս' => 'u',
-        'Α' => 'A', 'Β' => 'B', 'Ε' => 'E', 'Ζ' => 'Z', 'Η' => 'H', 'Ι' => 'I', 'Κ' => 'K',
-        'Μ' => 'M', 'Ν' => 'N', 'Ο' => 'O', 'Ρ' => 'P', 'Τ' => 'T', 'Υ' => 'Y', 'Χ' => 'X',
-        'α' => 'a', 'ο' => 'o', 'ρ' => 'p', 'ν' => 'v', 'ι' => 'i', 'κ' => 'k', 'τ' => 't',
-        'υ' => 'u', 'χ' => 'x', 'ϲ' => 'c', 'ϳ' => 'j',
+        'а' => 'a',
+        'А' => 'A',
+        'в' => 'b',
+        'В' => 'B',
+        'с' => 'c',
+        'С' => 'C',
+        'е' => 'e',
+        'Е' => 'E',
+        'ё' => 'e',
+        'һ' => 'h',
+        'Н' => 'H',
+        'і' => 'i',
+        'І' => 'I',
+        'ј' => 'j',
+        'Ј' => 'J',
+        'к' => 'k',
+        'К' => 'K',
+        'М' => 'M',
+        'о' => 'o',
+        'О' => 'O',
+        'р' => 'p',
+        'Р' => 'P',
+        'ԛ' => 'q',
+        'ѕ' => 's',
+        'Ѕ' => 'S',
+        'Т' => 'T',
+        'т' => 't',
+        'у' => 'y',
+        'У' => 'Y',
+        'х' => 'x',
+        'Х' => 'X',
+        'ԝ' => 'w',
+        'Ԝ' => 'W',
+        'ӏ' => 'l',
+        'Ӏ' => 'I',
+        'ո' => 'n',
+        'ս' => 'u',
+        'Α' => 'A',
+        'Β' => 'B',
+        'Ε' => 'E',
+        'Ζ' => 'Z',
+        'Η' => 'H',
+        'Ι' => 'I',
+        'Κ' => 'K',
+        'Μ' => 'M',
+        'Ν' => 'N',
+        'Ο' => 'O',
+        'Ρ' => 'P',
+        'Τ' => 'T',
+        'Υ' => 'Y',
+        'Χ' => 'X',
+        'α' => 'a',
+        'ο' => 'o',
+        'ρ' => 'p',
+        'ν' => 'v',
+        'ι' => 'i',
+        'κ' => 'k',
+        'τ' => 't',
+        'υ' => 'u',
+        'χ' => 'x',
+        'ϲ' => 'c',
+        'ϳ' => 'j',
         _ => return None,
     })
 }
@@ -181,7 +233,8 @@ fn punct(c: char) -> Option<char> {
     Some(match c {
         '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' => '\'',
         '\u{201C}' | '\u{201D}' | '\u{201F}' | '\u{2033}' => '"',
-        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2212}' | '\u{FE63}' | '\u{FF0D}' => '-',
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2212}' | '\u{FE63}'
+        | '\u{FF0D}' => '-',
         '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => ' ',
         _ => return None,
     })
@@ -341,10 +394,18 @@ mod tests {
             ("zero_width", "36\u{200D}1 10\u{200B}7", "361 107"),
             ("fullwidth_digits", "２６７ ５６１", "267 561"),
             ("devanagari_digits", "४५६७", "4567"),
-            ("cyrillic_letters", "M\u{0430}ureen T\u{043E}lliver", "Maureen Tolliver"),
+            (
+                "cyrillic_letters",
+                "M\u{0430}ureen T\u{043E}lliver",
+                "Maureen Tolliver",
+            ),
             ("greek_alpha", "LS6 4\u{0391}B", "LS6 4AB"),
             ("fullwidth_letters", "Ｔｅｒｅｓａ", "Teresa"),
-            ("spelled_digits", "it is five two six, seven two five now", "it is 5 2 6 7 2 5 now"),
+            (
+                "spelled_digits",
+                "it is five two six, seven two five now",
+                "it is 5 2 6 7 2 5 now",
+            ),
             ("short_word_run_kept", "one or two", "one or two"),
             ("zero_not_o", "O0", "O0"),
         ];
@@ -372,7 +433,10 @@ mod tests {
         let a = t.find('0').unwrap();
         let b = t.rfind('5').unwrap() + 1;
         let r = n.to_original(a..b);
-        assert_eq!(&s[r], "zero seven seven zero zero, nine zero zero, three one five");
+        assert_eq!(
+            &s[r],
+            "zero seven seven zero zero, nine zero zero, three one five"
+        );
     }
 
     #[test]

@@ -13,11 +13,10 @@
 //! anchor of the combining cluster; the explanation names categories only.
 
 use super::detector::{Ctx, TriggerTable};
-use super::names::tokens;
+use super::names::{WordSet, contains_lower};
 use super::rules::{QUASI_FILE, RuleError, Sources, compile_regex, parse_toml};
 use regex::Regex;
 use serde::Deserialize;
-use std::collections::HashSet;
 use std::ops::Range;
 
 #[derive(Debug, Deserialize)]
@@ -58,7 +57,11 @@ impl Category {
     fn strong(self) -> bool {
         matches!(
             self,
-            Category::Place | Category::Organisation | Category::Community | Category::Unique | Category::PublicRole
+            Category::Place
+                | Category::Organisation
+                | Category::Community
+                | Category::Unique
+                | Category::PublicRole
         )
     }
 }
@@ -77,28 +80,51 @@ pub struct QuasiModel {
     public_roles: Vec<u32>,
     times: Vec<u32>,
     sexes: Vec<u32>,
-    place_preps: HashSet<String>,
-    not_places: HashSet<String>,
+    place_preps: WordSet,
+    not_places: WordSet,
+}
+
+/// ASCII case-insensitive suffix test (`suffix` is lowercase).
+fn ends_with_ci(word: &str, suffix: &str) -> bool {
+    word.len() >= suffix.len()
+        && word.as_bytes()[word.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
 }
 
 impl QuasiModel {
     pub(crate) fn load(src: &Sources, t: &mut TriggerTable) -> Result<QuasiModel, RuleError> {
         let spec: QuasiSpec = parse_toml(QUASI_FILE, &src.quasi)?;
-        let ids = |v: &[String], t: &mut TriggerTable| v.iter().map(|w| t.id(w)).collect::<Vec<u32>>();
+        let ids =
+            |v: &[String], t: &mut TriggerTable| v.iter().map(|w| t.id(w)).collect::<Vec<u32>>();
         Ok(QuasiModel {
             gap: spec.gap,
             age: compile_regex(QUASI_FILE, "age_pattern", &spec.age_pattern)?,
             jobs: ids(&spec.jobs, t),
             conditions: ids(&spec.conditions, t),
-            condition_suffixes: spec.condition_suffixes.iter().map(|s| s.to_ascii_lowercase()).collect(),
-            job_suffixes: spec.job_suffixes.iter().map(|s| s.to_ascii_lowercase()).collect(),
+            condition_suffixes: spec
+                .condition_suffixes
+                .iter()
+                .map(|s| s.to_ascii_lowercase())
+                .collect(),
+            job_suffixes: spec
+                .job_suffixes
+                .iter()
+                .map(|s| s.to_ascii_lowercase())
+                .collect(),
             unique: ids(&spec.unique, t),
             community: ids(&spec.community, t),
             public_roles: ids(&spec.public_roles, t),
             times: ids(&spec.times, t),
             sexes: ids(&spec.sexes, t),
-            place_preps: spec.place_preps.iter().map(|s| s.to_ascii_lowercase()).collect(),
-            not_places: spec.not_places.iter().map(|s| s.to_ascii_lowercase()).collect(),
+            place_preps: spec
+                .place_preps
+                .iter()
+                .map(|s| s.to_ascii_lowercase())
+                .collect(),
+            not_places: spec
+                .not_places
+                .iter()
+                .map(|s| s.to_ascii_lowercase())
+                .collect(),
         })
     }
 
@@ -124,7 +150,9 @@ impl QuasiModel {
             }
             let cluster = &anchors[start..i];
             if let Some(r) = Self::judge(cluster)
-                && best.as_ref().is_none_or(|b| r.end - r.start < b.end - b.start)
+                && best
+                    .as_ref()
+                    .is_none_or(|b| r.end - r.start < b.end - b.start)
             {
                 best = Some(r);
             }
@@ -147,6 +175,16 @@ impl QuasiModel {
         Some(s..e)
     }
 
+    fn has_condition_suffix(&self, ctx: &Ctx<'_>) -> bool {
+        ctx.toks.iter().any(|t| {
+            let w = &ctx.text[t.start..t.end];
+            !t.cap
+                && w.len() >= 7
+                && w.is_ascii()
+                && self.condition_suffixes.iter().any(|s| ends_with_ci(w, s))
+        })
+    }
+
     fn anchors(&self, ctx: &Ctx<'_>) -> Vec<(Range<usize>, Category)> {
         let text = ctx.text;
         let mut out: Vec<(Range<usize>, Category)> = Vec::new();
@@ -166,35 +204,49 @@ impl QuasiModel {
                 }
             }
         }
-        if out.is_empty() {
-            return out;
+        // Every combination needs a condition or event: bail out early when
+        // neither a condition word nor a condition-like word ending is present.
+        let condition_word = out.iter().any(|a| a.1 == Category::Condition);
+        if out.is_empty() || (!condition_word && !self.has_condition_suffix(ctx)) {
+            return Vec::new();
         }
         for m in self.age.find_iter(text) {
             out.push((m.range(), Category::Age));
         }
-        let toks = tokens(text);
-        let mut lower = String::new();
-        for t in &toks {
+        let toks = &ctx.toks;
+        for t in toks {
             let w = &text[t.start..t.end];
-            lower.clear();
-            lower.extend(w.chars().map(|c| c.to_ascii_lowercase()));
-            if !t.cap && w.len() >= 8 && self.job_suffixes.iter().any(|s| lower.ends_with(s.as_str())) {
+            if !t.cap
+                && w.len() >= 8
+                && w.is_ascii()
+                && self.job_suffixes.iter().any(|s| ends_with_ci(w, s))
+            {
                 out.push((t.start..t.end, Category::Job));
             }
         }
-        let jobs: Vec<Range<usize>> = out.iter().filter(|a| a.1 == Category::Job).map(|a| a.0.clone()).collect();
+        let jobs: Vec<Range<usize>> = out
+            .iter()
+            .filter(|a| a.1 == Category::Job)
+            .map(|a| a.0.clone())
+            .collect();
         for (i, t) in toks.iter().enumerate() {
             let w = &text[t.start..t.end];
-            lower.clear();
-            lower.extend(w.chars().map(|c| c.to_ascii_lowercase()));
-            if !t.cap && w.len() >= 7 && self.condition_suffixes.iter().any(|s| lower.ends_with(s.as_str())) {
+            if !t.cap
+                && w.len() >= 7
+                && w.is_ascii()
+                && self.condition_suffixes.iter().any(|s| ends_with_ci(w, s))
+            {
                 out.push((t.start..t.end, Category::Condition));
                 continue;
             }
-            if !t.cap || t.has_digit || self.not_places.contains(&lower) {
+            if !t.cap || t.has_digit || contains_lower(&self.not_places, w) {
                 continue;
             }
-            let next_job = jobs.iter().any(|j| j.start >= t.end && j.start <= t.end + 24 && !text[t.end..j.start].contains([',', '.', '?', '!']));
+            let next_job = jobs.iter().any(|j| {
+                j.start >= t.end
+                    && j.start <= t.end + 24
+                    && !text[t.end..j.start].contains([',', '.', '?', '!'])
+            });
             if t.all_caps {
                 if next_job && w.len() <= 6 {
                     out.push((t.start..t.end, Category::Organisation));
@@ -203,20 +255,28 @@ impl QuasiModel {
             }
             let after_prep = i > 0 && {
                 let p = &toks[i - 1];
-                let pw = text[p.start..p.end].to_ascii_lowercase();
-                self.place_preps.contains(&pw) && text[p.end..t.start] == *" "
+                contains_lower(&self.place_preps, &text[p.start..p.end])
+                    && text[p.end..t.start] == *" "
             };
             let possessive = text[t.end..].starts_with("'s") && next_job;
-            let comma_after_job = jobs.iter().any(|j| j.end <= t.start && t.start - j.end <= 3 && text[j.end..t.start].contains(','));
-            let sentence_start = i == 0 || text[..t.start].trim_end().ends_with(['.', '!', '?', '\n']);
-            if after_prep || possessive || (next_job && !sentence_start) || (next_job && i == 0) || comma_after_job {
+            let comma_after_job = jobs.iter().any(|j| {
+                j.end <= t.start && t.start - j.end <= 3 && text[j.end..t.start].contains(',')
+            });
+            let sentence_start =
+                i == 0 || text[..t.start].trim_end().ends_with(['.', '!', '?', '\n']);
+            if after_prep
+                || possessive
+                || (next_job && !sentence_start)
+                || (next_job && i == 0)
+                || comma_after_job
+            {
                 // Extend over a following capitalised word ("Much Wenlock", "Dunmore East").
                 let mut end = t.end;
                 if let Some(n2) = toks.get(i + 1)
                     && n2.cap
                     && !n2.all_caps
                     && text[t.end..n2.start] == *" "
-                    && !self.not_places.contains(&text[n2.start..n2.end].to_ascii_lowercase())
+                    && !contains_lower(&self.not_places, &text[n2.start..n2.end])
                 {
                     end = n2.end;
                 }

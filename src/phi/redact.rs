@@ -47,7 +47,11 @@ fn mask_into(s: &str, kind: Kind, out: &mut String) {
         Kind::Person => mask_name(s, out),
         Kind::Date => {
             for c in s.chars().filter(|c| !is_invisible(*c)) {
-                out.push(if c.is_alphanumeric() || unicode_digit(c).is_some() { '*' } else { c });
+                out.push(if c.is_alphanumeric() || unicode_digit(c).is_some() {
+                    '*'
+                } else {
+                    c
+                });
             }
         }
         Kind::Address | Kind::Location | Kind::Url | Kind::FacilityLocator => {
@@ -107,11 +111,13 @@ fn mask_name(s: &str, out: &mut String) {
 fn mask_email(s: &str, out: &mut String) {
     let first = s.chars().find(|c| c.is_alphanumeric());
     let lower = s.to_ascii_lowercase();
-    let tld = [".com", ".org", ".net", ".co.uk", ".ie", ".au", ".in", ".uk", ".ca", ".nz"]
-        .iter()
-        .chain([" dot com", " dot org", " dot net"].iter())
-        .find(|t| lower.ends_with(**t))
-        .map(|t| t.replace(" dot ", "."));
+    let tld = [
+        ".com", ".org", ".net", ".co.uk", ".ie", ".au", ".in", ".uk", ".ca", ".nz",
+    ]
+    .iter()
+    .chain([" dot com", " dot org", " dot net"].iter())
+    .find(|t| lower.ends_with(**t))
+    .map(|t| t.replace(" dot ", "."));
     if let Some(c) = first {
         out.push(c);
     }
@@ -135,7 +141,9 @@ pub fn masked_snippet(text: &str, findings: &[Finding], max_chars: usize) -> Str
         .iter()
         .filter(|f| f.span.end <= text.len() && text.is_char_boundary(f.span.start))
         .min_by_key(|f| f.span.start);
-    let anchor = first.map(|f| text[..f.span.start].chars().count()).unwrap_or(0);
+    let anchor = first
+        .map(|f| text[..f.span.start].chars().count())
+        .unwrap_or(0);
     let budget = max_chars.saturating_sub(2).max(1);
     let mut start = anchor.saturating_sub(budget / 3);
     if start + budget > chars.len() {
@@ -170,11 +178,35 @@ mod tests {
     #[test]
     fn basics_masks() {
         let rows: &[(&str, &str, Kind, usize, &str)] = &[
-            ("nhs", "NHS 943 476 5919 ok", Kind::NhsNumber, 4, "NHS 943 *** **** ok"),
+            (
+                "nhs",
+                "NHS 943 476 5919 ok",
+                Kind::NhsNumber,
+                4,
+                "NHS 943 *** **** ok",
+            ),
             ("name", "Mrs Hughes ok", Kind::Person, 0, "M** H***** ok"),
-            ("email", "j.bloggs@example.com ok", Kind::Email, 0, "j***@***.com ok"),
-            ("date", "DOB 12/03/1950 ok", Kind::Date, 4, "DOB **/**/**** ok"),
-            ("quasi", "the only vet in town ok", Kind::Quasi, 0, "[details combined] ok"),
+            (
+                "email",
+                "j.bloggs@example.com ok",
+                Kind::Email,
+                0,
+                "j***@***.com ok",
+            ),
+            (
+                "date",
+                "DOB 12/03/1950 ok",
+                Kind::Date,
+                4,
+                "DOB **/**/**** ok",
+            ),
+            (
+                "quasi",
+                "the only vet in town ok",
+                Kind::Quasi,
+                0,
+                "[details combined] ok",
+            ),
         ];
         for (name, text, kind, start, want) in rows {
             let end = text.len() - 3;
@@ -197,7 +229,10 @@ mod tests {
         let text = format!("{} NHS 943 476 5919 {}", "a".repeat(100), "b".repeat(100));
         let s = masked_snippet(&text, &[f(Kind::NhsNumber, 105..117)], 40);
         assert!(s.chars().count() <= 40, "{s}");
-        assert!(s.contains("943 ***") && s.starts_with('…') && s.ends_with('…'), "{s}");
+        assert!(
+            s.contains("943 ***") && s.starts_with('…') && s.ends_with('…'),
+            "{s}"
+        );
     }
 
     #[test]

@@ -26,10 +26,18 @@ pub enum RuleError {
     Parse { file: String, reason: String },
     /// One rule is wrong (bad kind, pattern, validator, example…).
     #[error("{file}: rule '{rule}': {reason}")]
-    Rule { file: String, rule: String, reason: String },
+    Rule {
+        file: String,
+        rule: String,
+        reason: String,
+    },
     /// A never-flag or must-flag guard line failed (line number only).
     #[error("{file}: line {line}: {reason}")]
-    Guard { file: String, line: usize, reason: String },
+    Guard {
+        file: String,
+        line: usize,
+        reason: String,
+    },
 }
 
 /// Matching engine of a rule.
@@ -72,6 +80,15 @@ pub struct RuleSpec {
     pub after: usize,
     #[serde(default)]
     pub require_context: bool,
+    /// Gate words (substring triggers, case-insensitive): the rule only runs
+    /// on messages holding at least one of them. Purely a speed-up; it must
+    /// never exclude a message the pattern could match.
+    #[serde(default)]
+    pub gate: Vec<String>,
+    /// The rule only runs on messages with at least this many ASCII digits
+    /// (after normalisation). Defaults to 0 (1 for the digits engine).
+    #[serde(default)]
+    pub min_digits: Option<usize>,
     /// Words that veto the match when found within `avoid_before` bytes
     /// before or `avoid_after` bytes after it (or overlapping it).
     #[serde(default)]
@@ -186,7 +203,9 @@ impl Sources {
 /// Parse a TOML file into `T`, naming the file on error.
 pub fn parse_toml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, RuleError> {
     toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
         RuleError::Parse {
             file: file.to_string(),
             reason: match line {
@@ -233,7 +252,13 @@ pub fn compile_regex(file: &str, rule: &str, pattern: &str) -> Result<regex::Reg
 }
 
 fn first_line(s: &str) -> String {
-    s.lines().last().unwrap_or("").trim().chars().take(160).collect()
+    s.lines()
+        .last()
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .take(160)
+        .collect()
 }
 
 /// Parse a kind label, naming the file and rule on error.
@@ -256,7 +281,9 @@ pub fn parse_validator(file: &str, rule: &str, name: &str) -> Result<Validator, 
 
 /// Lines of a plain list file: trimmed, lowercased, no blanks or `#` comments.
 pub fn list_lines(text: &str) -> impl Iterator<Item = &str> {
-    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
 #[cfg(test)]

@@ -56,7 +56,9 @@ impl Validator {
     /// Short phrase for explanations ("valid check digit").
     pub fn phrase(self) -> &'static str {
         match self {
-            Validator::Nhs | Validator::Chi | Validator::Hc | Validator::AuMedicare => "valid check digit",
+            Validator::Nhs | Validator::Chi | Validator::Hc | Validator::AuMedicare => {
+                "valid check digit"
+            }
             Validator::Luhn => "passes the Luhn check",
             Validator::Iban => "passes the IBAN mod-97 check",
             Validator::Ssn => "valid SSN ranges",
@@ -65,7 +67,11 @@ impl Validator {
             Validator::Phone => "phone number format",
             Validator::Ipv4 => "IPv4 address",
             Validator::UkPostcode => "full UK postcode",
-            Validator::NhsShape | Validator::NotPlaceholder | Validator::None | Validator::AlnumId | Validator::Date => "",
+            Validator::NhsShape
+            | Validator::NotPlaceholder
+            | Validator::None
+            | Validator::AlnumId
+            | Validator::Date => "",
         }
     }
 
@@ -94,7 +100,11 @@ impl Validator {
 }
 
 fn digits_of(s: &str) -> Option<Vec<u8>> {
-    let v: Vec<u8> = s.bytes().filter(|b| b.is_ascii_digit()).map(|b| b - b'0').collect();
+    let v: Vec<u8> = s
+        .bytes()
+        .filter(|b| b.is_ascii_digit())
+        .map(|b| b - b'0')
+        .collect();
     if v.len() == s.bytes().filter(|b| b.is_ascii_alphanumeric()).count() {
         Some(v)
     } else {
@@ -111,7 +121,9 @@ pub fn is_placeholder_digits(s: &str) -> bool {
     if d.iter().all(|&b| b == d[0]) {
         return true;
     }
-    let asc = d.windows(2).all(|w| w[1] == w[0] + 1 || (w[0] == b'9' && w[1] == b'0'));
+    let asc = d
+        .windows(2)
+        .all(|w| w[1] == w[0] + 1 || (w[0] == b'9' && w[1] == b'0'));
     let desc = d.windows(2).all(|w| w[0] == w[1] + 1);
     let zeros = d.iter().filter(|&&b| b == b'0').count();
     asc || desc || zeros * 10 >= d.len() * 8
@@ -121,7 +133,11 @@ fn mod11(d: &[u8]) -> bool {
     if d.len() != 10 {
         return false;
     }
-    let sum: u32 = d[..9].iter().enumerate().map(|(i, &x)| x as u32 * (10 - i as u32)).sum();
+    let sum: u32 = d[..9]
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| x as u32 * (10 - i as u32))
+        .sum();
     let check = 11 - (sum % 11);
     let check = if check == 11 { 0 } else { check };
     check != 10 && check == d[9] as u32
@@ -136,7 +152,7 @@ pub fn nhs(s: &str) -> bool {
 /// or placeholder number (used only with strong context).
 pub fn nhs_shape(s: &str) -> bool {
     match digits_of(s) {
-        Some(d) if d.len() == 10 => !(d[0] == 9 && d[1] == 9 && d[2] == 9) && !is_placeholder_digits(s),
+        Some(d) if d.len() == 10 => !d.starts_with(&[9, 9, 9]) && !is_placeholder_digits(s),
         _ => false,
     }
 }
@@ -191,11 +207,16 @@ pub fn ssn(s: &str) -> bool {
 
 /// US Medicare Beneficiary Identifier: 11 characters, CMS positions.
 pub fn mbi(s: &str) -> bool {
-    let c: Vec<u8> = s.bytes().filter(|b| b.is_ascii_alphanumeric()).map(|b| b.to_ascii_uppercase()).collect();
+    let c: Vec<u8> = s
+        .bytes()
+        .filter(|b| b.is_ascii_alphanumeric())
+        .map(|b| b.to_ascii_uppercase())
+        .collect();
     if c.len() != 11 {
         return false;
     }
-    let alpha = |b: u8| b.is_ascii_uppercase() && !matches!(b, b'S' | b'L' | b'O' | b'I' | b'B' | b'Z');
+    let alpha =
+        |b: u8| b.is_ascii_uppercase() && !matches!(b, b'S' | b'L' | b'O' | b'I' | b'B' | b'Z');
     let num = |b: u8| b.is_ascii_digit();
     let an = |b: u8| alpha(b) || num(b);
     (b'1'..=b'9').contains(&c[0])
@@ -230,7 +251,11 @@ pub fn card(s: &str) -> bool {
     }
     // Well-known public test numbers (Visa 4111…, 4242…, Mastercard 5555 5555 5555 4444).
     let all: String = d.iter().map(|x| (b'0' + x) as char).collect();
-    if all.starts_with("41111111") || all.starts_with("42424242") || all == "5555555555554444" || all == "378282246310005" {
+    if all.starts_with("41111111")
+        || all.starts_with("42424242")
+        || all == "5555555555554444"
+        || all == "378282246310005"
+    {
         return false;
     }
     let mut sum = 0u32;
@@ -244,12 +269,16 @@ pub fn card(s: &str) -> bool {
         }
         sum += v;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// IBAN mod-97.
 pub fn iban(s: &str) -> bool {
-    let c: Vec<u8> = s.bytes().filter(|b| b.is_ascii_alphanumeric()).map(|b| b.to_ascii_uppercase()).collect();
+    let c: Vec<u8> = s
+        .bytes()
+        .filter(|b| b.is_ascii_alphanumeric())
+        .map(|b| b.to_ascii_uppercase())
+        .collect();
     if c.len() < 15 || c.len() > 34 || !c[0].is_ascii_uppercase() || !c[1].is_ascii_uppercase() {
         return false;
     }
@@ -267,14 +296,21 @@ pub fn iban(s: &str) -> bool {
 
 /// UK National Insurance number prefix and suffix rules.
 pub fn nino(s: &str) -> bool {
-    let c: Vec<u8> = s.bytes().filter(|b| b.is_ascii_alphanumeric()).map(|b| b.to_ascii_uppercase()).collect();
+    let c: Vec<u8> = s
+        .bytes()
+        .filter(|b| b.is_ascii_alphanumeric())
+        .map(|b| b.to_ascii_uppercase())
+        .collect();
     if c.len() != 9 {
         return false;
     }
     let (a, b) = (c[0], c[1]);
     let bad_first = matches!(a, b'D' | b'F' | b'I' | b'Q' | b'U' | b'V');
     let bad_second = matches!(b, b'D' | b'F' | b'I' | b'Q' | b'U' | b'V' | b'O');
-    let bad_pair = matches!(&c[..2], b"BG" | b"GB" | b"NK" | b"KN" | b"TN" | b"NT" | b"ZZ");
+    let bad_pair = matches!(
+        &c[..2],
+        b"BG" | b"GB" | b"NK" | b"KN" | b"TN" | b"NT" | b"ZZ"
+    );
     a.is_ascii_uppercase()
         && b.is_ascii_uppercase()
         && !bad_first
@@ -291,7 +327,10 @@ pub fn phone(s: &str) -> bool {
     let Some(d) = digits_of(s) else { return false };
     let n = d.len();
     // 999 is the NHS test range and an emergency number; mostly-zero runs are placeholders.
-    if is_placeholder_digits(s) || d.starts_with(&[9, 9, 9]) || d.iter().filter(|&&x| x == 0).count() * 2 > n {
+    if is_placeholder_digits(s)
+        || d.starts_with(&[9, 9, 9])
+        || d.iter().filter(|&&x| x == 0).count() * 2 > n
+    {
         return false;
     }
     let starts = |p: &[u8]| d.starts_with(p);
@@ -332,14 +371,18 @@ pub fn phone(s: &str) -> bool {
 
 fn toll_free_public(d: &[u8]) -> bool {
     // NANP toll-free codes are organisations' lines, never a patient's phone.
-    d.len() >= 3 && d[0] == 8 && d[1] == d[2] && (3..=8).contains(&d[1]) || d.starts_with(&[8, 0, 0])
+    d.len() >= 3 && d[0] == 8 && d[1] == d[2] && (3..=8).contains(&d[1])
+        || d.starts_with(&[8, 0, 0])
 }
 
 /// Dotted IPv4 with every octet ≤ 255 (defanged `[.]` and spaces allowed),
 /// outside the private, loopback and link-local ranges (those are an
 /// organisation's own machines, not a person's connection).
 pub fn ipv4(s: &str) -> bool {
-    let cleaned: String = s.chars().filter(|c| !matches!(c, '[' | ']' | '(' | ')' | ' ')).collect();
+    let cleaned: String = s
+        .chars()
+        .filter(|c| !matches!(c, '[' | ']' | '(' | ')' | ' '))
+        .collect();
     let parts: Vec<&str> = cleaned.split('.').collect();
     if parts.len() != 4 {
         return false;
@@ -380,7 +423,9 @@ pub fn plausible_date(s: &str) -> bool {
     };
     // ISO year first.
     if a > 31 {
-        return nums.get(2).is_some_and(|&d| (1..=12).contains(&b) && (1..=31).contains(&d));
+        return nums
+            .get(2)
+            .is_some_and(|&d| (1..=12).contains(&b) && (1..=31).contains(&d));
     }
     let dm = (1..=31).contains(&a) && (1..=12).contains(&b);
     let md = (1..=12).contains(&a) && (1..=31).contains(&b);
@@ -394,7 +439,11 @@ pub fn alnum_id(s: &str) -> bool {
 
 /// Full UK postcode (outward + inward code).
 pub fn uk_postcode(s: &str) -> bool {
-    let c: Vec<u8> = s.bytes().filter(|b| b.is_ascii_alphanumeric()).map(|b| b.to_ascii_uppercase()).collect();
+    let c: Vec<u8> = s
+        .bytes()
+        .filter(|b| b.is_ascii_alphanumeric())
+        .map(|b| b.to_ascii_uppercase())
+        .collect();
     if !(5..=7).contains(&c.len()) {
         return false;
     }

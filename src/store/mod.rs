@@ -8,9 +8,12 @@
 //! ids, kinds, counts, statuses and timestamps. Timestamps are stored as
 //! UTC milliseconds (`i64`) so both backends behave identically.
 
+mod journal_club;
 mod postgres;
 mod sql;
 mod sqlite;
+
+pub use journal_club::*;
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -158,7 +161,7 @@ pub struct AlertFilter {
 /// The storage contract. Every method is tested against both backends
 /// (`tests/it/store_contract.rs`).
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: JournalClubStore + Send + Sync {
     /// `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;
 
@@ -188,6 +191,9 @@ pub trait Store: Send + Sync {
     ) -> Result<()>;
     async fn list_channel_policies(&self, scope: &Scope)
     -> Result<Vec<(ChannelId, ChannelPolicy)>>;
+
+    /// Every community the store knows (has settings or alerts for).
+    async fn list_communities(&self) -> Result<Vec<Scope>>;
 
     // ---- alerts ----
     /// Insert unless an alert for the same message exists; `None` means it did (duplicate delivery).
@@ -220,6 +226,11 @@ pub trait Store: Send + Sync {
         since: DateTime<Utc>,
     ) -> Result<u32>;
     async fn purge_nudges(&self, cutoff: DateTime<Utc>) -> Result<u64>;
+
+    // ---- platform references ----
+    /// Remember the platform id behind one of our keys (thread, scheduled event…).
+    async fn set_platform_ref(&self, scope: &Scope, key: &str, value: &str) -> Result<()>;
+    async fn platform_ref(&self, scope: &Scope, key: &str) -> Result<Option<String>>;
 
     // ---- once-only jobs ----
     /// Claim a job key (insert-or-skip). `true` exactly once per key, across instances.

@@ -35,3 +35,5 @@ super::sql::impl_sql_store!(
     MIGRATOR,
     "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema()"
 );
+
+super::journal_club::impl_journal_club_store!(PostgresStore, sqlx::Postgres);

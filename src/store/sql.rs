@@ -210,6 +210,26 @@ macro_rules! impl_sql_store {
                 Ok(out)
             }
 
+            async fn list_communities(&self) -> anyhow::Result<Vec<$crate::domain::Scope>> {
+                use sqlx::Row as _;
+                let rows = sqlx::query(
+                    "SELECT platform, guild_id FROM guild_settings UNION SELECT platform, guild_id FROM alerts ORDER BY 1, 2",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let platform: String = row.try_get(0)?;
+                    if let Some(p) = $crate::domain::Platform::parse(&platform) {
+                        out.push($crate::domain::Scope {
+                            platform: p,
+                            guild: $crate::domain::GuildId(row.try_get(1)?),
+                        });
+                    }
+                }
+                Ok(out)
+            }
+
             async fn create_alert(
                 &self,
                 alert: &$crate::store::NewAlert,
@@ -365,6 +385,35 @@ macro_rules! impl_sql_store {
                     .execute(&self.pool)
                     .await?;
                 Ok(res.rows_affected())
+            }
+
+            async fn set_platform_ref(&self, scope: &$crate::domain::Scope, key: &str, value: &str) -> anyhow::Result<()> {
+                sqlx::query(
+                    "INSERT INTO platform_refs (platform, guild_id, ref_key, ref_value, updated_at) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (platform, guild_id, ref_key) DO UPDATE SET ref_value = excluded.ref_value, updated_at = excluded.updated_at",
+                )
+                .bind(scope.platform.as_str())
+                .bind(scope.guild.as_str())
+                .bind(key)
+                .bind(value)
+                .bind($crate::store::to_millis(chrono::Utc::now()))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn platform_ref(&self, scope: &$crate::domain::Scope, key: &str) -> anyhow::Result<Option<String>> {
+                use sqlx::Row as _;
+                let row = sqlx::query("SELECT ref_value FROM platform_refs WHERE platform = $1 AND guild_id = $2 AND ref_key = $3")
+                    .bind(scope.platform.as_str())
+                    .bind(scope.guild.as_str())
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(match row {
+                    Some(r) => Some(r.try_get(0)?),
+                    None => None,
+                })
             }
 
             async fn claim_job(&self, key: &str, at: chrono::DateTime<chrono::Utc>) -> anyhow::Result<bool> {

@@ -45,3 +45,5 @@ super::sql::impl_sql_store!(
     MIGRATOR,
     "SELECT name FROM sqlite_master WHERE type = 'table'"
 );
+
+super::journal_club::impl_journal_club_store!(SqliteStore, sqlx::Sqlite);

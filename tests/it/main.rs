@@ -3,6 +3,17 @@
 
 mod support;
 
+mod console;
 mod guidance_corpus;
+mod jc_commands;
 mod jc_metadata;
+mod jc_scheduler;
+mod jc_support;
+mod moderation;
 mod store_contract;
+
+mod discord_adapter;
+mod discord_fixtures;
+mod discord_harness;
+mod discord_latency;
+mod fake_discord;

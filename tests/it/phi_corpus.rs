@@ -14,7 +14,10 @@ use rounds::phi::{Detector, Kind, masked_snippet, redact};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/phi-dev.jsonl");
+const CORPUS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/corpus/phi-dev.jsonl"
+);
 
 #[derive(serde::Deserialize)]
 struct Line {
@@ -32,15 +35,22 @@ struct Ident {
 }
 
 fn load() -> Vec<Line> {
-    let raw = std::fs::read_to_string(CORPUS)
-        .unwrap_or_else(|e| panic!("PHI corpus missing at {CORPUS}: {e} — the quality test cannot pass without it"));
+    let raw = std::fs::read_to_string(CORPUS).unwrap_or_else(|e| {
+        panic!("PHI corpus missing at {CORPUS}: {e} — the quality test cannot pass without it")
+    });
     let lines: Vec<Line> = raw
         .lines()
         .filter(|l| !l.trim().is_empty())
         .enumerate()
-        .map(|(i, l)| serde_json::from_str(l).unwrap_or_else(|e| panic!("corpus line {}: {e}", i + 1)))
+        .map(|(i, l)| {
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("corpus line {}: {e}", i + 1))
+        })
         .collect();
-    assert!(lines.len() >= 100, "corpus unexpectedly small: {}", lines.len());
+    assert!(
+        lines.len() >= 100,
+        "corpus unexpectedly small: {}",
+        lines.len()
+    );
     lines
 }
 
@@ -62,12 +72,28 @@ fn phi_corpus_quality_floors() {
         // Contract checks on every line.
         let mut prev_end = 0;
         for f in &scan.findings {
-            assert!(f.span.start < f.span.end && f.span.end <= line.text.len(), "{}: span out of bounds", line.id);
-            assert!(line.text.is_char_boundary(f.span.start) && line.text.is_char_boundary(f.span.end), "{}: span not on char boundary", line.id);
-            assert!(f.span.start >= prev_end, "{}: overlapping or unsorted findings", line.id);
+            assert!(
+                f.span.start < f.span.end && f.span.end <= line.text.len(),
+                "{}: span out of bounds",
+                line.id
+            );
+            assert!(
+                line.text.is_char_boundary(f.span.start) && line.text.is_char_boundary(f.span.end),
+                "{}: span not on char boundary",
+                line.id
+            );
+            assert!(
+                f.span.start >= prev_end,
+                "{}: overlapping or unsorted findings",
+                line.id
+            );
             prev_end = f.span.end;
             let matched = &line.text[f.span.clone()];
-            assert!(matched.len() < 4 || !f.explanation.contains(matched), "{}: explanation quotes the match", line.id);
+            assert!(
+                matched.len() < 4 || !f.explanation.contains(matched),
+                "{}: explanation quotes the match",
+                line.id
+            );
             assert!((0.0..=1.0).contains(&f.confidence));
         }
         assert_eq!(scan.flagged, scan.severity.is_some());
@@ -76,7 +102,14 @@ fn phi_corpus_quality_floors() {
             (true, true) => tp += 1,
             (false, true) => {
                 fp += 1;
-                misses.push(format!("FP {} {:?}", line.id, scan.findings.iter().map(|f| f.rule_id.as_str()).collect::<Vec<_>>()));
+                misses.push(format!(
+                    "FP {} {:?}",
+                    line.id,
+                    scan.findings
+                        .iter()
+                        .map(|f| f.rule_id.as_str())
+                        .collect::<Vec<_>>()
+                ));
             }
             (true, false) => {
                 fneg += 1;
@@ -93,12 +126,16 @@ fn phi_corpus_quality_floors() {
             hn_flag += usize::from(scan.flagged);
         }
         for ident in &line.identifiers {
-            let kind = Kind::parse(&ident.kind).unwrap_or_else(|| panic!("{}: unknown kind {}", line.id, ident.kind));
+            let kind = Kind::parse(&ident.kind)
+                .unwrap_or_else(|| panic!("{}: unknown kind {}", line.id, ident.kind));
             let Some(start) = line.text.find(&ident.text) else {
                 panic!("{}: labelled span not found in text", line.id);
             };
             let end = start + ident.text.len();
-            let found = scan.findings.iter().any(|f| f.kind == kind && f.span.start < end && start < f.span.end);
+            let found = scan
+                .findings
+                .iter()
+                .any(|f| f.kind == kind && f.span.start < end && start < f.span.end);
             let e = per_kind.entry(ident.kind.clone()).or_default();
             e.1 += 1;
             if found {
@@ -112,7 +149,11 @@ fn phi_corpus_quality_floors() {
         for f in &scan.findings {
             let m = &line.text[f.span.clone()];
             if m.chars().filter(|c| c.is_alphanumeric()).count() >= 6 {
-                assert!(!red.contains(m), "{}: redaction left a finding intact", line.id);
+                assert!(
+                    !red.contains(m),
+                    "{}: redaction left a finding intact",
+                    line.id
+                );
             }
         }
         let snip = masked_snippet(&line.text, &scan.findings, 80);
@@ -123,7 +164,10 @@ fn phi_corpus_quality_floors() {
     let ev_recall = ratio(ev_hit, ev_all);
     let hn_rate = ratio(hn_flag, hn_all);
     println!("PHI dev corpus: {} lines", lines.len());
-    println!("{:<18} {:>6} {:>6} {:>8}", "kind", "found", "total", "recall");
+    println!(
+        "{:<18} {:>6} {:>6} {:>8}",
+        "kind", "found", "total", "recall"
+    );
     let mut worst = 1.0f64;
     for (k, (hit, all)) in &per_kind {
         let r = ratio(*hit, *all);
@@ -140,10 +184,16 @@ fn phi_corpus_quality_floors() {
     assert!(precision >= 0.95, "precision {precision:.3} < 0.95");
     assert!(recall >= 0.95, "recall {recall:.3} < 0.95");
     assert!(ev_recall >= 0.90, "evasion recall {ev_recall:.3} < 0.90");
-    assert!(hn_rate <= 0.05, "hard-negative flag rate {hn_rate:.3} > 0.05");
+    assert!(
+        hn_rate <= 0.05,
+        "hard-negative flag rate {hn_rate:.3} > 0.05"
+    );
     assert!(worst >= 0.85, "a kind's identifier recall is below 0.85");
     for k in Kind::ALL {
-        assert!(per_kind.contains_key(k.as_str()), "kind {k} missing from the corpus");
+        assert!(
+            per_kind.contains_key(k.as_str()),
+            "kind {k} missing from the corpus"
+        );
     }
 }
 
@@ -165,6 +215,8 @@ fn phi_corpus_latency() {
     let p50 = times[times.len() / 2];
     let p99 = times[times.len() * 99 / 100];
     let mean = times.iter().sum::<u128>() / times.len() as u128;
-    println!("per-message latency: mean {mean} ns, p50 {p50} ns, p99 {p99} ns (debug builds are much slower)");
+    println!(
+        "per-message latency: mean {mean} ns, p50 {p50} ns, p99 {p99} ns (debug builds are much slower)"
+    );
     assert!(flagged > 0);
 }

@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use hmac::{Hmac, Mac};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 use sha1::Sha1;
 use tokio::process::{Child, Command};
@@ -50,12 +51,14 @@ fn unthrottled() -> Value {
     json!({ "per_second": 10000, "burst_count": 10000 })
 }
 
+/// How often `start` tries when the probed port was taken by someone else.
+const START_ATTEMPTS: u32 = 3;
+
 /// A running Synapse homeserver, killed and deleted on drop.
 pub struct Synapse {
     // Field order matters: the child is killed (kill_on_drop) before the directory goes.
     child: Child,
     dir: tempfile::TempDir,
-    port: u16,
     base_url: String,
     http: reqwest::Client,
     txn: AtomicU64,
@@ -73,6 +76,20 @@ impl Synapse {
         let _ = rustls::crypto::ring::default_provider().install_default();
 
         let python = venv_python()?;
+        // The free port is probed and released before Synapse binds it, so a parallel test
+        // can take it in between: retry with a new port when that happens.
+        let mut attempt = 1;
+        loop {
+            match Self::start_once(&python).await? {
+                Some(synapse) => return Ok(synapse),
+                None if attempt < START_ATTEMPTS => attempt += 1,
+                None => bail!("Synapse found its port taken {attempt} times"),
+            }
+        }
+    }
+
+    /// One start attempt; `None` when the probed port was taken before Synapse bound it.
+    async fn start_once(python: &Path) -> Result<Option<Self>> {
         let dir = tempfile::Builder::new()
             .prefix("rounds-synapse-")
             .tempdir()
@@ -83,7 +100,7 @@ impl Synapse {
         let log_path = dir.path().join("synapse.log");
         let log = std::fs::File::create(&log_path).context("creating the Synapse log file")?;
         let log_err = log.try_clone().context("cloning the Synapse log handle")?;
-        let mut child = Command::new(&python)
+        let mut child = Command::new(python)
             .args(["-m", "synapse.app.homeserver", "-c"])
             .arg(&config_path)
             .current_dir(dir.path())
@@ -103,10 +120,11 @@ impl Synapse {
         let started = Instant::now();
         loop {
             if let Some(status) = child.try_wait().context("polling the Synapse process")? {
-                bail!(
-                    "Synapse exited during startup ({status}); log tail:\n{}",
-                    log_tail(&log_path)
-                );
+                let tail = read_log_tail(&log_path);
+                if tail.contains("Address already in use") {
+                    return Ok(None);
+                }
+                bail!("Synapse exited during startup ({status}); log tail:\n{tail}");
             }
             let healthy = http
                 .get(format!("{base_url}/health"))
@@ -120,18 +138,30 @@ impl Synapse {
             if started.elapsed() > STARTUP_TIMEOUT {
                 bail!(
                     "Synapse did not answer /health within {STARTUP_TIMEOUT:?}; log tail:\n{}",
-                    log_tail(&log_path)
+                    read_log_tail(&log_path)
                 );
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
 
-        Ok(Self { child, dir, port, base_url, http, txn: AtomicU64::new(0) })
+        Ok(Some(Self {
+            child,
+            dir,
+            base_url,
+            http,
+            txn: AtomicU64::new(0),
+        }))
     }
 
     /// `http://127.0.0.1:PORT`, the homeserver URL for clients (no trailing slash).
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The last lines of the server's log (warnings and errors only), to add to a
+    /// failing test's message.
+    pub fn log_tail(&self) -> String {
+        read_log_tail(&self.dir.path().join("synapse.log"))
     }
 
     /// The server name, the part after `:` in user ids.
@@ -153,19 +183,26 @@ impl Synapse {
     /// `(user_id, access_token)`. The password is [`Synapse::password_for`].
     pub async fn register_user(&self, localpart: &str, admin: bool) -> Result<(String, String)> {
         let url = format!("{}/_synapse/admin/v1/register", self.base_url);
-        let nonce: Value = self.check(self.http.get(&url)).await.context("getting a nonce")?;
+        let nonce: Value = self
+            .check(self.http.get(&url))
+            .await
+            .context("getting a nonce")?;
         let nonce = nonce["nonce"].as_str().context("nonce missing")?.to_owned();
 
         let password = Self::password_for(localpart);
-        let mut mac = Hmac::<Sha1>::new_from_slice(REGISTRATION_SECRET.as_bytes())
-            .context("HMAC key")?;
+        let mut mac =
+            Hmac::<Sha1>::new_from_slice(REGISTRATION_SECRET.as_bytes()).context("HMAC key")?;
         mac.update(nonce.as_bytes());
         mac.update(b"\0");
         mac.update(localpart.as_bytes());
         mac.update(b"\0");
         mac.update(password.as_bytes());
         mac.update(b"\0");
-        mac.update(if admin { b"admin".as_slice() } else { b"notadmin".as_slice() });
+        mac.update(if admin {
+            b"admin".as_slice()
+        } else {
+            b"notadmin".as_slice()
+        });
         let mac = to_hex(&mac.finalize().into_bytes());
 
         let body = json!({
@@ -179,16 +216,27 @@ impl Synapse {
             .check(self.http.post(&url).json(&body))
             .await
             .with_context(|| format!("registering {localpart}"))?;
-        let user_id = resp["user_id"].as_str().context("user_id missing")?.to_owned();
-        let token = resp["access_token"].as_str().context("access_token missing")?.to_owned();
+        let user_id = resp["user_id"]
+            .as_str()
+            .context("user_id missing")?
+            .to_owned();
+        let token = resp["access_token"]
+            .as_str()
+            .context("access_token missing")?
+            .to_owned();
         Ok((user_id, token))
     }
 
     /// Creates a room with a raw `/createRoom` body and returns its id.
     pub async fn create_room_with(&self, token: &str, body: Value) -> Result<String> {
         let url = self.client_url("createRoom");
-        let resp = self.check(self.http.post(url).bearer_auth(token).json(&body)).await?;
-        Ok(resp["room_id"].as_str().context("room_id missing")?.to_owned())
+        let resp = self
+            .check(self.http.post(url).bearer_auth(token).json(&body))
+            .await?;
+        Ok(resp["room_id"]
+            .as_str()
+            .context("room_id missing")?
+            .to_owned())
     }
 
     /// Creates a private, unencrypted room inviting `invite` and returns its id.
@@ -200,15 +248,21 @@ impl Synapse {
     /// Invites `user_id` into `room_id`.
     pub async fn invite(&self, token: &str, room_id: &str, user_id: &str) -> Result<()> {
         let url = self.client_url(&format!("rooms/{}/invite", enc(room_id)));
-        self.check(self.http.post(url).bearer_auth(token).json(&json!({ "user_id": user_id })))
-            .await?;
+        self.check(
+            self.http
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({ "user_id": user_id })),
+        )
+        .await?;
         Ok(())
     }
 
     /// Joins `room_id` (after an invite, or a public room).
     pub async fn join(&self, token: &str, room_id: &str) -> Result<()> {
         let url = self.client_url(&format!("rooms/{}/join", enc(room_id)));
-        self.check(self.http.post(url).bearer_auth(token).json(&json!({}))).await?;
+        self.check(self.http.post(url).bearer_auth(token).json(&json!({})))
+            .await?;
         Ok(())
     }
 
@@ -226,14 +280,24 @@ impl Synapse {
             enc(room_id),
             enc(event_type)
         ));
-        let resp = self.check(self.http.put(url).bearer_auth(token).json(&content)).await?;
-        Ok(resp["event_id"].as_str().context("event_id missing")?.to_owned())
+        let resp = self
+            .check(self.http.put(url).bearer_auth(token).json(&content))
+            .await?;
+        Ok(resp["event_id"]
+            .as_str()
+            .context("event_id missing")?
+            .to_owned())
     }
 
     /// Sends an `m.text` message and returns its event id.
     pub async fn send_text(&self, token: &str, room_id: &str, body: &str) -> Result<String> {
-        self.send_event(token, room_id, "m.room.message", json!({ "msgtype": "m.text", "body": body }))
-            .await
+        self.send_event(
+            token,
+            room_id,
+            "m.room.message",
+            json!({ "msgtype": "m.text", "body": body }),
+        )
+        .await
     }
 
     /// Sends an `m.text` message in the thread rooted at `thread_root`.
@@ -254,7 +318,8 @@ impl Synapse {
                 "m.in_reply_to": { "event_id": thread_root },
             },
         });
-        self.send_event(token, room_id, "m.room.message", content).await
+        self.send_event(token, room_id, "m.room.message", content)
+            .await
     }
 
     /// Edits (`m.replace`) the text message `target` so that it reads `new_body`.
@@ -271,7 +336,8 @@ impl Synapse {
             "m.new_content": { "msgtype": "m.text", "body": new_body },
             "m.relates_to": { "rel_type": "m.replace", "event_id": target },
         });
-        self.send_event(token, room_id, "m.room.message", content).await
+        self.send_event(token, room_id, "m.room.message", content)
+            .await
     }
 
     /// Reacts (`m.annotation`) to `target` with `key`, e.g. an emoji.
@@ -296,8 +362,13 @@ impl Synapse {
             enc(room_id),
             enc(event_id)
         ));
-        let resp = self.check(self.http.put(url).bearer_auth(token).json(&json!({}))).await?;
-        Ok(resp["event_id"].as_str().context("event_id missing")?.to_owned())
+        let resp = self
+            .check(self.http.put(url).bearer_auth(token).json(&json!({})))
+            .await?;
+        Ok(resp["event_id"]
+            .as_str()
+            .context("event_id missing")?
+            .to_owned())
     }
 
     /// Sets `user_id`'s power level in `room_id`, keeping the rest of the power levels.
@@ -308,7 +379,10 @@ impl Synapse {
         user_id: &str,
         level: i64,
     ) -> Result<()> {
-        let url = self.client_url(&format!("rooms/{}/state/m.room.power_levels/", enc(room_id)));
+        let url = self.client_url(&format!(
+            "rooms/{}/state/m.room.power_levels/",
+            enc(room_id)
+        ));
         let mut levels = self.check(self.http.get(&url).bearer_auth(token)).await?;
         let users = levels
             .as_object_mut()
@@ -319,7 +393,8 @@ impl Synapse {
             .as_object_mut()
             .context("power levels `users` is not an object")?
             .insert(user_id.to_owned(), json!(level));
-        self.check(self.http.put(&url).bearer_auth(token).json(&levels)).await?;
+        self.check(self.http.put(&url).bearer_auth(token).json(&levels))
+            .await?;
         Ok(())
     }
 
@@ -359,12 +434,19 @@ impl Synapse {
             if let Some(since) = &since {
                 query.push(("since", since.clone()));
             }
-            let resp = self.check(self.http.get(&url).bearer_auth(token).query(&query)).await?;
+            let resp = self
+                .check(self.http.get(&url).bearer_auth(token).query(&query))
+                .await?;
             let events = resp["rooms"]["join"][room_id]["timeline"]["events"].as_array();
             if let Some(found) = events.into_iter().flatten().find(|e| matches(e)) {
                 return Ok(found.clone());
             }
-            since = Some(resp["next_batch"].as_str().context("next_batch missing")?.to_owned());
+            since = Some(
+                resp["next_batch"]
+                    .as_str()
+                    .context("next_batch missing")?
+                    .to_owned(),
+            );
         }
     }
 
@@ -388,12 +470,21 @@ impl Synapse {
             if let Some(since) = &since {
                 query.push(("since", since.clone()));
             }
-            let resp = self.check(self.http.get(&url).bearer_auth(token).query(&query)).await?;
-            if let Some(room_id) = resp["rooms"]["invite"].as_object().and_then(|m| m.keys().next())
+            let resp = self
+                .check(self.http.get(&url).bearer_auth(token).query(&query))
+                .await?;
+            if let Some(room_id) = resp["rooms"]["invite"]
+                .as_object()
+                .and_then(|m| m.keys().next())
             {
                 return Ok(room_id.clone());
             }
-            since = Some(resp["next_batch"].as_str().context("next_batch missing")?.to_owned());
+            since = Some(
+                resp["next_batch"]
+                    .as_str()
+                    .context("next_batch missing")?
+                    .to_owned(),
+            );
         }
     }
 
@@ -516,7 +607,7 @@ fn write_config(dir: &Path, port: u16) -> Result<PathBuf> {
 }
 
 /// The last lines of the server log, for failure messages.
-fn log_tail(path: &Path) -> String {
+fn read_log_tail(path: &Path) -> String {
     match std::fs::read_to_string(path) {
         Ok(text) => {
             let lines: Vec<&str> = text.lines().collect();
@@ -528,15 +619,7 @@ fn log_tail(path: &Path) -> String {
 
 /// Percent-encodes one URL path segment (room ids contain `!` and `:`, event ids `$`).
 fn enc(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len() * 3);
-    for b in segment.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
+    utf8_percent_encode(segment, NON_ALPHANUMERIC).to_string()
 }
 
 fn to_hex(bytes: &[u8]) -> String {
