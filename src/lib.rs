@@ -28,6 +28,7 @@
 
 pub mod adapters;
 pub mod bot;
+pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod domain;

@@ -38,6 +38,53 @@ enum Cmd {
     /// Discord administration (needs DISCORD_TOKEN).
     #[command(subcommand)]
     Discord(DiscordCmd),
+    /// Scan text for patient-identifiable details (redacted output unless --show).
+    ///
+    /// Exit status: 0 when nothing was flagged, 1 when something was, 2 on error.
+    Scan {
+        /// A file to scan, or `-` / nothing for stdin.
+        file: Option<PathBuf>,
+        /// Input is JSON lines with `id` and `text`; prints one JSON line per input
+        /// with UTF-8 byte spans: {"id", "flagged", "severity", "spans": [[start, end, "KIND"], …]}.
+        #[arg(long)]
+        jsonl: bool,
+        /// Print the raw matched text (for checking your own text locally only).
+        #[arg(long)]
+        show: bool,
+        /// Print messages/s and MB/s to stderr (detector construction excluded).
+        #[arg(long)]
+        stats: bool,
+    },
+    /// Guidance topics: list, show, validate, ask.
+    #[command(subcommand)]
+    Guidance(GuidanceCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum GuidanceCmd {
+    /// List the topics.
+    List,
+    /// Show one topic as members see it.
+    Show {
+        /// Topic slug, e.g. confidentiality.
+        slug: String,
+        /// uk, us, ca, au or ie.
+        #[arg(long)]
+        jurisdiction: Option<String>,
+    },
+    /// Validate every topic file (exit non-zero with reasons).
+    Check {
+        /// Directory of topic files (default: guidance.dir from the config, else the built-in content).
+        dir: Option<PathBuf>,
+    },
+    /// Answer a question the way /ask does.
+    Ask {
+        /// The question.
+        question: String,
+        /// Print {"topic": slug|null, "confidence": x, "alternatives": [slug, …]}.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,6 +159,42 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 return Ok(std::process::ExitCode::SUCCESS);
             }
             run_platforms(&config, bot).await?;
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Cmd::Scan { file, jsonl, show, stats } => {
+            let detector = match &config.settings.guard.rules_dir {
+                Some(dir) => rounds::phi::Detector::from_dir(dir)
+                    .map_err(|e| anyhow::anyhow!("detector rules in {}: {e}", dir.display()))?,
+                None => rounds::phi::Detector::builtin(),
+            };
+            let opts = rounds::cli::ScanOptions { show, jsonl, stats };
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let flagged = rounds::cli::scan(&detector, file.as_deref(), &opts, &mut out)?;
+            std::io::Write::flush(&mut out)?;
+            Ok(if flagged { std::process::ExitCode::from(1) } else { std::process::ExitCode::SUCCESS })
+        }
+        Cmd::Guidance(cmd) => {
+            let dir = config.settings.guidance.dir.as_deref();
+            let mut out = std::io::stdout().lock();
+            match cmd {
+                GuidanceCmd::List => {
+                    let lib = rounds::cli::guidance_library(dir)?;
+                    for t in lib.topics() {
+                        println!("{:<26} {}", t.slug, t.title);
+                    }
+                }
+                GuidanceCmd::Show { slug, jurisdiction } => {
+                    let lib = rounds::cli::guidance_library(dir)?;
+                    println!("{}", rounds::cli::guidance_show(&lib, &slug, jurisdiction.as_deref())?);
+                }
+                GuidanceCmd::Check { dir: explicit } => {
+                    rounds::cli::guidance_check(explicit.as_deref().or(dir), &mut out)?;
+                }
+                GuidanceCmd::Ask { question, json } => {
+                    let lib = rounds::cli::guidance_library(dir)?;
+                    println!("{}", rounds::cli::guidance_ask(&lib, &question, json)?);
+                }
+            }
             Ok(std::process::ExitCode::SUCCESS)
         }
         Cmd::Discord(DiscordCmd::Register { guild }) => {

@@ -22,7 +22,7 @@ fn mod_channel_path() -> String {
 #[tokio::test]
 async fn discord_guidance_and_ask_answer_privately_with_sources() {
     let fake = FakeDiscord::start().await.expect("fake");
-    fake.allow(Route::InteractionCallback);
+    fake.allow_all(&[Route::InteractionCallback, Route::CreateFollowup]);
     let h = Harness::start(fake, settings()).await;
 
     // Registration: every command, moderator ones hidden from members by default.
@@ -65,28 +65,9 @@ async fn discord_guidance_and_ask_answer_privately_with_sources() {
         )
         .await
         .expect("dispatched");
-    let cb = h
-        .fake
-        .wait_for_request(|r| r.path == inter.callback_path(), DEFAULT_WAIT)
-        .await
-        .expect("callback");
-    assert_eq!(cb.pointer("/type").and_then(Value::as_u64), Some(4));
-    assert_eq!(
-        cb.pointer("/data/flags").and_then(Value::as_u64),
-        Some(64),
-        "ephemeral"
-    );
-    let text = cb
-        .pointer("/data/content")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    assert!(text.to_lowercase().contains("source"), "{text}");
+    let text = private_answer(&h, &inter).await;
+    assert!(text.contains("**Sources**"), "{text}");
     assert!(text.contains("https://"), "sources carry links: {text}");
-    assert_eq!(
-        cb.pointer("/data/allowed_mentions/parse"),
-        Some(&serde_json::json!([])),
-        "no mentions"
-    );
 
     let inter = h
         .fake
@@ -101,20 +82,47 @@ async fn discord_guidance_and_ask_answer_privately_with_sources() {
         )
         .await
         .expect("dispatched");
+    let answer = private_answer(&h, &inter).await;
+    assert!(answer.contains("https://"), "{answer}");
+
+    h.fake.assert_no_unexpected();
+    h.stop().await;
+}
+
+/// The whole private answer to an interaction: the ephemeral callback plus its ephemeral
+/// follow-ups (long answers are split at Discord's 2,000-character limit).
+async fn private_answer(h: &Harness, inter: &crate::fake_discord::InteractionRef) -> String {
     let cb = h
         .fake
         .wait_for_request(|r| r.path == inter.callback_path(), DEFAULT_WAIT)
         .await
         .expect("callback");
-    assert_eq!(cb.pointer("/data/flags").and_then(Value::as_u64), Some(64));
-    let answer = cb
+    assert_eq!(cb.pointer("/type").and_then(Value::as_u64), Some(4));
+    assert_eq!(cb.pointer("/data/flags").and_then(Value::as_u64), Some(64), "ephemeral");
+    assert_eq!(
+        cb.pointer("/data/allowed_mentions/parse"),
+        Some(&serde_json::json!([])),
+        "no mentions"
+    );
+    let mut text = cb
         .pointer("/data/content")
         .and_then(Value::as_str)
-        .unwrap_or("");
-    assert!(answer.contains("https://"), "{answer}");
-
-    h.fake.assert_no_unexpected();
-    h.stop().await;
+        .unwrap_or("")
+        .to_string();
+    assert!(text.chars().count() <= 2000);
+    // These answers are longer than one message: wait for the first follow-up, give any
+    // further ones a moment, then read them all.
+    let followup = format!("/webhooks/{}/{}", ids::APPLICATION, inter.token);
+    h.fake
+        .wait_for_request(|r| r.method == "POST" && r.path == followup, DEFAULT_WAIT)
+        .await
+        .expect("follow-up");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    for f in h.fake.requests().iter().filter(|r| r.method == "POST" && r.path == followup) {
+        assert_eq!(f.pointer("/flags").and_then(Value::as_u64), Some(64), "ephemeral follow-up");
+        text.push_str(f.pointer("/content").and_then(Value::as_str).unwrap_or(""));
+    }
+    text
 }
 
 /// Posts the flagged message and returns (the member's message id, the alert request body,

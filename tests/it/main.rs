@@ -17,3 +17,6 @@ mod discord_fixtures;
 mod discord_harness;
 mod discord_latency;
 mod fake_discord;
+mod synapse;
+mod matrix_harness;
+mod packaging;

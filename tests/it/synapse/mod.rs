@@ -566,6 +566,8 @@ fn write_config(dir: &Path, port: u16) -> Result<PathBuf> {
         "macaroon_secret_key": "rounds-test-macaroon-secret",
         "form_secret": "rounds-test-form-secret",
         "registration_shared_secret": REGISTRATION_SECRET,
+        // Password hashing at the production cost dominates registration and login time.
+        "bcrypt_rounds": 4,
         "report_stats": false,
         "trusted_key_servers": [],
         "suppress_key_server_warning": true,
