@@ -10,6 +10,7 @@ use crate::domain::{
 };
 use crate::error::{BotError, user_err};
 use crate::guidance::{self, GuidanceHandle, Jurisdiction};
+use crate::journal_club::service::{self as jc, JcContext};
 use crate::moderation::{Guard, require_admin};
 use crate::phi::DetectorHandle;
 use crate::store::SharedStore;
@@ -26,6 +27,7 @@ pub struct Bot {
     pub detector: DetectorHandle,
     pub guidance: GuidanceHandle,
     pub guard: Guard,
+    pub jc: JcContext,
 }
 
 impl Bot {
@@ -48,6 +50,7 @@ impl Bot {
                 GuidanceHandle::builtin().map_err(|e| anyhow::anyhow!("built-in guidance: {e}"))?
             }
         };
+        let jc = JcContext::new(store.clone(), &settings)?;
         let settings = Arc::new(settings);
         let guard = Guard {
             settings: settings.clone(),
@@ -60,6 +63,7 @@ impl Bot {
             detector,
             guidance,
             guard,
+            jc,
         })
     }
 
@@ -114,10 +118,7 @@ impl Bot {
             }
             Command::Guard(GuardCommand::Status) => self.guard.status(inv).await,
             Command::Guard(GuardCommand::Export) => self.guard.export_csv(inv).await,
-            other @ Command::Jc(_) => user_err(format!(
-                "`{}` is not available in this build yet.",
-                command_name(&other)
-            )),
+            Command::Jc(cmd) => jc::handle_command(&self.jc, inv, cmd).await,
         }
     }
 
@@ -226,6 +227,10 @@ impl Bot {
     /// Handle a chat message (new or edited): the confidentiality guard.
     #[instrument(skip_all, fields(platform = %msg.scope.platform, edited = msg.edited))]
     pub async fn handle_message(&self, msg: &IncomingMessage) -> Vec<BotAction> {
+        // Journal-club participation counts (ids and counts only).
+        if let Err(e) = jc::on_message(&self.jc, msg).await {
+            let _ = BotError::Internal(e).user_text();
+        }
         match self.guard.on_message(msg).await {
             Ok(actions) => actions,
             Err(e) => {
@@ -240,13 +245,20 @@ impl Bot {
     /// the weekly digest and guidance-review notices. Each is claimed once
     /// per period through the store, so several instances never repeat it.
     pub async fn tick(&self, now: DateTime<Utc>) -> Vec<BotAction> {
-        match self.periodic(now).await {
+        let mut actions = match crate::journal_club::scheduler::tick(&self.jc, now).await {
             Ok(actions) => actions,
             Err(e) => {
                 let _ = BotError::Internal(e).user_text();
                 Vec::new()
             }
+        };
+        match self.periodic(now).await {
+            Ok(more) => actions.extend(more),
+            Err(e) => {
+                let _ = BotError::Internal(e).user_text();
+            }
         }
+        actions
     }
 
     async fn periodic(&self, now: DateTime<Utc>) -> Result<Vec<BotAction>> {

@@ -42,16 +42,24 @@ fn read_input(path: Option<&Path>) -> Result<String> {
     match path {
         None => {
             let mut s = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).context("reading stdin")?;
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+                .context("reading stdin")?;
             Ok(s)
         }
         Some(p) if p.as_os_str() == "-" => read_input(None),
-        Some(p) => std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display())),
+        Some(p) => {
+            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
+        }
     }
 }
 
 /// `rounds scan [FILE|-] [--jsonl] [--show] [--stats]`. Returns whether anything was flagged.
-pub fn scan(detector: &Detector, path: Option<&Path>, opts: &ScanOptions, out: &mut impl Write) -> Result<bool> {
+pub fn scan(
+    detector: &Detector,
+    path: Option<&Path>,
+    opts: &ScanOptions,
+    out: &mut impl Write,
+) -> Result<bool> {
     let input = read_input(path)?;
     let mut any = false;
     if opts.jsonl {
@@ -61,8 +69,13 @@ pub fn scan(detector: &Detector, path: Option<&Path>, opts: &ScanOptions, out: &
                 continue;
             }
             // The error names the line, never its content.
-            let item: JsonlIn = serde_json::from_str(line)
-                .map_err(|e| anyhow::anyhow!("line {}: not a JSON object with `id` and `text` ({})", n + 1, format!("{:?}", e.classify()).to_lowercase()))?;
+            let item: JsonlIn = serde_json::from_str(line).map_err(|e| {
+                anyhow::anyhow!(
+                    "line {}: not a JSON object with `id` and `text` ({})",
+                    n + 1,
+                    format!("{:?}", e.classify()).to_lowercase()
+                )
+            })?;
             items.push(item);
         }
         let bytes: usize = items.iter().map(|i| i.text.len()).sum();
@@ -75,7 +88,11 @@ pub fn scan(detector: &Detector, path: Option<&Path>, opts: &ScanOptions, out: &
                 id: &item.id,
                 flagged: scan.flagged,
                 severity: scan.severity.map(|s| s.as_str()),
-                spans: scan.findings.iter().map(|f| (f.span.start, f.span.end, f.kind.as_str())).collect(),
+                spans: scan
+                    .findings
+                    .iter()
+                    .map(|f| (f.span.start, f.span.end, f.kind.as_str()))
+                    .collect(),
             };
             serde_json::to_writer(&mut *out, &line)?;
             writeln!(out)?;
@@ -91,16 +108,23 @@ pub fn scan(detector: &Detector, path: Option<&Path>, opts: &ScanOptions, out: &
     any = scan.flagged;
     match scan.severity.filter(|_| scan.flagged) {
         None => writeln!(out, "not flagged ({} findings)", scan.findings.len())?,
-        Some(sev) => writeln!(out, "flagged: severity {sev}, {} findings", scan.findings.len())?,
+        Some(sev) => writeln!(
+            out,
+            "flagged: severity {sev}, {} findings",
+            scan.findings.len()
+        )?,
     }
     for f in &scan.findings {
         let shown = if opts.show {
             input[f.span.clone()].to_string()
         } else {
-            redact(&input[f.span.clone()], &[crate::phi::Finding {
-                span: 0..f.span.len(),
-                ..f.clone()
-            }])
+            redact(
+                &input[f.span.clone()],
+                &[crate::phi::Finding {
+                    span: 0..f.span.len(),
+                    ..f.clone()
+                }],
+            )
         };
         writeln!(
             out,
@@ -143,7 +167,11 @@ pub fn guidance_check(dir: Option<&Path>, out: &mut impl Write) -> Result<()> {
     let today = chrono::Utc::now().date_naive();
     writeln!(out, "{} topics valid", lib.topics().len())?;
     for t in guidance::overdue(&lib, today) {
-        writeln!(out, "warning: {} is past its review date ({})", t.slug, t.review_by)?;
+        writeln!(
+            out,
+            "warning: {} is past its review date ({})",
+            t.slug, t.review_by
+        )?;
     }
     Ok(())
 }
@@ -159,14 +187,21 @@ pub fn guidance_library(dir: Option<&Path>) -> Result<Library> {
 /// `rounds guidance show SLUG [--jurisdiction J]`.
 pub fn guidance_show(lib: &Library, slug: &str, jurisdiction: Option<&str>) -> Result<String> {
     let j = match jurisdiction {
-        Some(j) => Some(j.parse::<guidance::Jurisdiction>().map_err(|_| anyhow::anyhow!("unknown jurisdiction `{j}` (uk, us, ca, au, ie)"))?),
+        Some(j) => Some(
+            j.parse::<guidance::Jurisdiction>()
+                .map_err(|_| anyhow::anyhow!("unknown jurisdiction `{j}` (uk, us, ca, au, ie)"))?,
+        ),
         None => None,
     };
     match lib.get(slug) {
         Some(t) => Ok(guidance::render_topic(t, j)),
         None => bail!(
             "no topic `{slug}`; topics: {}",
-            lib.topics().iter().map(|t| t.slug.as_str()).collect::<Vec<_>>().join(", ")
+            lib.topics()
+                .iter()
+                .map(|t| t.slug.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -193,7 +228,8 @@ pub fn guidance_ask(lib: &Library, question: &str, json: bool) -> Result<String>
     Ok(match r.best.as_deref().and_then(|s| lib.get(s)) {
         Some(t) => guidance::render_topic(t, None),
         None => {
-            let closest: Vec<&guidance::Topic> = r.top(3).into_iter().filter_map(|s| lib.get(s)).collect();
+            let closest: Vec<&guidance::Topic> =
+                r.top(3).into_iter().filter_map(|s| lib.get(s)).collect();
             guidance::render_not_sure(&closest)
         }
     })
@@ -202,7 +238,10 @@ pub fn guidance_ask(lib: &Library, question: &str, json: bool) -> Result<String>
 /// Read lines of a file for tests and tools (kept small and explicit).
 pub fn read_lines(path: &Path) -> Result<Vec<String>> {
     let f = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    std::io::BufReader::new(f).lines().map(|l| l.map_err(Into::into)).collect()
+    std::io::BufReader::new(f)
+        .lines()
+        .map(|l| l.map_err(Into::into))
+        .collect()
 }
 
 #[cfg(test)]
@@ -227,13 +266,29 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("in.jsonl");
         let text = "Pt Ω, NHS no 943 476 5919 — thoughts?";
-        std::fs::write(&p, format!("{}\n", serde_json::json!({"id": "a", "text": text}))).unwrap();
+        std::fs::write(
+            &p,
+            format!("{}\n", serde_json::json!({"id": "a", "text": text})),
+        )
+        .unwrap();
         let mut out = Vec::new();
-        let flagged = scan(&Detector::builtin(), Some(&p), &ScanOptions { jsonl: true, ..Default::default() }, &mut out).unwrap();
+        let flagged = scan(
+            &Detector::builtin(),
+            Some(&p),
+            &ScanOptions {
+                jsonl: true,
+                ..Default::default()
+            },
+            &mut out,
+        )
+        .unwrap();
         assert!(flagged);
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         let span = &v["spans"][0];
-        let (s, e) = (span[0].as_u64().unwrap() as usize, span[1].as_u64().unwrap() as usize);
+        let (s, e) = (
+            span[0].as_u64().unwrap() as usize,
+            span[1].as_u64().unwrap() as usize,
+        );
         assert_eq!(&text[s..e], "943 476 5919");
         assert_eq!(span[2], "NHS_NUMBER");
     }
@@ -244,11 +299,26 @@ mod tests {
         let p = dir.path().join("in.txt");
         std::fs::write(&p, "NHS no 943 476 5919").unwrap();
         let mut out = Vec::new();
-        scan(&Detector::builtin(), Some(&p), &ScanOptions::default(), &mut out).unwrap();
+        scan(
+            &Detector::builtin(),
+            Some(&p),
+            &ScanOptions::default(),
+            &mut out,
+        )
+        .unwrap();
         let s = String::from_utf8(out).unwrap();
         assert!(!s.contains("476 5919"), "{s}");
         let mut out = Vec::new();
-        scan(&Detector::builtin(), Some(&p), &ScanOptions { show: true, ..Default::default() }, &mut out).unwrap();
+        scan(
+            &Detector::builtin(),
+            Some(&p),
+            &ScanOptions {
+                show: true,
+                ..Default::default()
+            },
+            &mut out,
+        )
+        .unwrap();
         assert!(String::from_utf8(out).unwrap().contains("943 476 5919"));
     }
 
@@ -256,10 +326,26 @@ mod tests {
     fn bad_jsonl_names_the_line_not_the_text() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("in.jsonl");
-        std::fs::write(&p, "{\"id\":1,\"text\":\"ok\"}\nMr Secretname 943 476 5919\n").unwrap();
+        std::fs::write(
+            &p,
+            "{\"id\":1,\"text\":\"ok\"}\nMr Secretname 943 476 5919\n",
+        )
+        .unwrap();
         let mut out = Vec::new();
-        let err = scan(&Detector::builtin(), Some(&p), &ScanOptions { jsonl: true, ..Default::default() }, &mut out).unwrap_err();
+        let err = scan(
+            &Detector::builtin(),
+            Some(&p),
+            &ScanOptions {
+                jsonl: true,
+                ..Default::default()
+            },
+            &mut out,
+        )
+        .unwrap_err();
         let msg = format!("{err:#}");
-        assert!(msg.contains("line 2") && !msg.contains("Secretname"), "{msg}");
+        assert!(
+            msg.contains("line 2") && !msg.contains("Secretname"),
+            "{msg}"
+        );
     }
 }

@@ -161,7 +161,12 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             run_platforms(&config, bot).await?;
             Ok(std::process::ExitCode::SUCCESS)
         }
-        Cmd::Scan { file, jsonl, show, stats } => {
+        Cmd::Scan {
+            file,
+            jsonl,
+            show,
+            stats,
+        } => {
             let detector = match &config.settings.guard.rules_dir {
                 Some(dir) => rounds::phi::Detector::from_dir(dir)
                     .map_err(|e| anyhow::anyhow!("detector rules in {}: {e}", dir.display()))?,
@@ -171,7 +176,11 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             let flagged = rounds::cli::scan(&detector, file.as_deref(), &opts, &mut out)?;
             std::io::Write::flush(&mut out)?;
-            Ok(if flagged { std::process::ExitCode::from(1) } else { std::process::ExitCode::SUCCESS })
+            Ok(if flagged {
+                std::process::ExitCode::from(1)
+            } else {
+                std::process::ExitCode::SUCCESS
+            })
         }
         Cmd::Guidance(cmd) => {
             let dir = config.settings.guidance.dir.as_deref();
@@ -185,7 +194,10 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 }
                 GuidanceCmd::Show { slug, jurisdiction } => {
                     let lib = rounds::cli::guidance_library(dir)?;
-                    println!("{}", rounds::cli::guidance_show(&lib, &slug, jurisdiction.as_deref())?);
+                    println!(
+                        "{}",
+                        rounds::cli::guidance_show(&lib, &slug, jurisdiction.as_deref())?
+                    );
                 }
                 GuidanceCmd::Check { dir: explicit } => {
                     rounds::cli::guidance_check(explicit.as_deref().or(dir), &mut out)?;
@@ -220,20 +232,52 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
 #[derive(Clone, Default)]
 struct Platforms {
     discord: Option<rounds::adapters::discord::DiscordExecutor>,
+    matrix: Option<rounds::adapters::matrix::MatrixExecutor>,
 }
 
 impl Platforms {
-    /// Give each platform the actions; each adapter skips other platforms' scopes.
+    /// Route each action by its scope's platform (replies have no scope and
+    /// never come from the scheduler); each adapter also skips foreign scopes.
     async fn execute(&self, actions: Vec<rounds::domain::BotAction>) {
-        if let Some(discord) = &self.discord {
-            discord.execute(actions.clone()).await;
+        use rounds::domain::Platform;
+        let (matrix, discord): (Vec<_>, Vec<_>) = actions
+            .into_iter()
+            .partition(|a| action_platform(a) == Some(Platform::Matrix));
+        if let Some(d) = &self.discord
+            && !discord.is_empty()
+        {
+            d.execute(discord).await;
         }
+        if let Some(m) = &self.matrix
+            && !matrix.is_empty()
+        {
+            m.execute(matrix).await;
+        }
+    }
+}
+
+/// The platform an action is for, from its scope.
+fn action_platform(action: &rounds::domain::BotAction) -> Option<rounds::domain::Platform> {
+    use rounds::domain::BotAction as A;
+    match action {
+        A::Reply { .. } => None,
+        A::AlertModerators { card } | A::UpdateAlert { card } => Some(card.scope.platform),
+        A::Post { scope, .. }
+        | A::DirectMessage { scope, .. }
+        | A::HideMessage { scope, .. }
+        | A::OpenThread { scope, .. }
+        | A::PostInThread { scope, .. }
+        | A::CloseThread { scope, .. }
+        | A::ScheduleEvent { scope, .. }
+        | A::CancelEvent { scope, .. } => Some(scope.platform),
     }
 }
 
 /// Start every platform with credentials on one shared [`Bot`], run the
 /// scheduler once for all of them, and stop cleanly on SIGINT/SIGTERM.
 async fn run_platforms(config: &Config, bot: Bot) -> Result<()> {
+    // ring and aws-lc-rs are both compiled in: rustls needs one chosen (a second install is a no-op).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut platforms = Platforms::default();
     let mut discord = None;
     if let Some(token) = &config.env.discord_token {
@@ -243,18 +287,30 @@ async fn run_platforms(config: &Config, bot: Bot) -> Result<()> {
         platforms.discord = Some(handle.executor());
         discord = Some(handle);
     }
-    if config.env.matrix_enabled() {
-        tracing::warn!(
-            "Matrix credentials are set, but the Matrix adapter is not built into this version yet"
-        );
+    let mut matrix = None;
+    if let Some(login) = rounds::adapters::matrix::MatrixLogin::from_env(
+        &config.env,
+        config.settings.bot.data_dir.clone(),
+    ) {
+        let handle = rounds::adapters::matrix::MatrixAdapter::start(bot.clone(), login)
+            .await
+            .context("starting the Matrix adapter")?;
+        platforms.matrix = Some(handle.executor());
+        matrix = Some(handle);
     }
-    if discord.is_none() {
+    if discord.is_none() && matrix.is_none() {
         anyhow::bail!("no platform adapter could be started");
     }
     let scheduler = tokio::spawn(scheduler_loop(bot.clone(), platforms));
-    let stopped = async {
+    let discord_stopped = async {
         match discord.as_mut() {
             Some(d) => d.stopped().await,
+            None => std::future::pending().await,
+        }
+    };
+    let matrix_stopped = async {
+        match matrix.as_mut() {
+            Some(m) => m.stopped().await,
             None => std::future::pending().await,
         }
     };
@@ -263,11 +319,15 @@ async fn run_platforms(config: &Config, bot: Bot) -> Result<()> {
             signal?;
             tracing::info!("shutting down");
         }
-        () = stopped => tracing::error!("the Discord client stopped; shutting down"),
+        () = discord_stopped => tracing::error!("the Discord client stopped; shutting down"),
+        () = matrix_stopped => tracing::error!("the Matrix client stopped; shutting down"),
     }
     scheduler.abort();
     if let Some(d) = discord {
         d.shutdown().await;
+    }
+    if let Some(m) = matrix {
+        m.shutdown().await;
     }
     Ok(())
 }

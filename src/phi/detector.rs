@@ -1,11 +1,16 @@
 //! The scanning engine: compiled rules, the per-message pipeline and the verdict.
 //!
-//! Pipeline for one message: normalise (ASCII fast path) → one Aho-Corasick
-//! pass over every trigger word of every rule → one `RegexSet` pass telling
-//! which regex rules can match at all → those regexes, the digit-run
+//! Pipeline for one message: normalise (ASCII fast path) → tokenise, with one
+//! name-list probe per token (`NameModel::annotate`) and one trigger lookup
+//! per token (plus a small automaton for punctuation-led triggers) → cheap
+//! prefilters decide which regex rules can match at all (digit count, gate
+//! words, shape facts from `shape.rs`; there is deliberately no `RegexSet`
+//! over all rules: its lazy DFA needs more states than a cache can hold and
+//! rebuilds them on every new message) → those regexes, the digit-run
 //! recognisers, the name recogniser and the combination scorer → validators
-//! and context checks → suppression of clinical noise → overlap resolution →
-//! spans mapped back to the original text.
+//! and context checks → suppression of clinical noise (only suppressors of
+//! kinds among the candidates run) → overlap resolution → spans mapped back
+//! to the original text.
 //!
 //! Invariants: spans are on char boundaries of the original text and never
 //! overlap; findings are sorted by start; explanations are built only from the
@@ -16,13 +21,13 @@ use super::names::{NameModel, PersonRule, Tok, tokens};
 use super::normalize::Normalized;
 use super::quasi::QuasiModel;
 use super::rules::{
-    Engine, RULES_FILE, RuleError, RuleFile, RuleSpec, Sources, compile_regex, dialect, parse_kind,
+    Engine, RULES_FILE, RuleError, RuleFile, RuleSpec, Sources, compile_regex, parse_kind,
     parse_toml, parse_validator,
 };
 use super::types::{Finding, Kind, Scan, Severity};
 use super::validate::Validator;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::{Regex, RegexSet, RegexSetBuilder};
+use regex::Regex;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -48,6 +53,8 @@ pub(crate) struct Rule {
     pub require_context: bool,
     pub gate: Vec<u32>,
     pub min_digits: usize,
+    /// Shape bits (any one needed); 0 = no shape requirement.
+    pub shape: u64,
     pub validator: Validator,
     pub confidence: f32,
     pub confidence_no_context: f32,
@@ -93,13 +100,16 @@ impl TriggerTable {
     }
 }
 
+/// Trigger ids by lowercase ASCII word (looked up by bytes, no allocation).
+type ByteMap = HashMap<Box<[u8]>, Vec<u32>, std::hash::BuildHasherDefault<super::names::Fnv>>;
+
 /// Lookup structures over the trigger table.
 #[derive(Debug)]
 struct TriggerIndex {
     /// Single-word triggers by lowercase word.
-    words: HashMap<String, Vec<u32>, std::hash::BuildHasherDefault<super::names::Fnv>>,
+    words: ByteMap,
     /// Multi-word or punctuated triggers by their leading word.
-    phrases: HashMap<String, Vec<u32>, std::hash::BuildHasherDefault<super::names::Fnv>>,
+    phrases: ByteMap,
     /// Prefix triggers ("http*").
     prefixes: Vec<(String, u32)>,
     /// Triggers starting with punctuation ("@", "[.]", "#nof").
@@ -109,13 +119,8 @@ struct TriggerIndex {
 
 impl TriggerIndex {
     fn build(t: &TriggerTable) -> Result<TriggerIndex, RuleError> {
-        let mut words: HashMap<String, Vec<u32>, std::hash::BuildHasherDefault<super::names::Fnv>> =
-            HashMap::default();
-        let mut phrases: HashMap<
-            String,
-            Vec<u32>,
-            std::hash::BuildHasherDefault<super::names::Fnv>,
-        > = HashMap::default();
+        let mut words = ByteMap::default();
+        let mut phrases = ByteMap::default();
         let mut prefixes = Vec::new();
         let mut punct_words = Vec::new();
         let mut punct_ids = Vec::new();
@@ -131,10 +136,13 @@ impl TriggerIndex {
                 if t.substring[i] {
                     prefixes.push((lead, id));
                 } else {
-                    words.entry(lead).or_default().push(id);
+                    words.entry(lead.into_bytes().into()).or_default().push(id);
                 }
             } else {
-                phrases.entry(lead).or_default().push(id);
+                phrases
+                    .entry(lead.into_bytes().into())
+                    .or_default()
+                    .push(id);
             }
         }
         let punct = if punct_words.is_empty() {
@@ -177,6 +185,8 @@ pub(crate) struct Ctx<'t> {
     pub present: Vec<u64>,
     /// Number of ASCII digits in `text`.
     pub digits: usize,
+    /// Shape facts of `text` (see `shape.rs`).
+    pub shapes: u64,
     /// Word tokens of `text` (shared by the name and combination recognisers).
     pub toks: Vec<super::names::Tok>,
 }
@@ -251,7 +261,6 @@ pub struct Detector {
     pub(crate) rules: Vec<Rule>,
     regex_rules: Vec<usize>,
     suppressors: Vec<Suppressor>,
-    suppress_set: RegexSet,
     triggers: TriggerTable,
     index: TriggerIndex,
     pub(crate) names: NameModel,
@@ -282,7 +291,6 @@ impl Detector {
             .map(|(i, _)| i)
             .collect();
         let mut suppressors = Vec::new();
-        let mut sup_patterns = Vec::new();
         for s in &file.suppress {
             let regex = compile_regex(RULES_FILE, &s.id, &s.pattern)?;
             let kinds = s
@@ -295,10 +303,8 @@ impl Detector {
                     return Err(rule_err(&s.id, &format!("example does not match: '{ex}'")));
                 }
             }
-            sup_patterns.push(dialect(&s.pattern));
             suppressors.push(Suppressor { regex, kinds });
         }
-        let suppress_set = build_set(&sup_patterns, "suppress rules")?;
         let index = TriggerIndex::build(&triggers)?;
         let mut person_rules = Vec::new();
         let mut quasi_rule = None;
@@ -314,7 +320,6 @@ impl Detector {
             rules,
             regex_rules,
             suppressors,
-            suppress_set,
             triggers,
             index,
             names,
@@ -424,9 +429,7 @@ impl Detector {
             for (i, b) in bytes[t.start..run_end].iter().enumerate() {
                 buf[i] = b.to_ascii_lowercase();
             }
-            let Ok(run) = std::str::from_utf8(&buf[..run_end - t.start]) else {
-                continue;
-            };
+            let run = &buf[..run_end - t.start];
             let boundary_after = run_end >= bytes.len() || !is_word_byte(bytes[run_end]);
             if let Some(ids) = self.index.words.get(run) {
                 for &w in ids {
@@ -440,7 +443,7 @@ impl Detector {
                 }
             }
             for &(ref p, w) in &self.index.prefixes {
-                if run.starts_with(p.as_str()) {
+                if run.starts_with(p.as_bytes()) {
                     hits.push(Hit {
                         word: w,
                         start: t.start,
@@ -491,6 +494,31 @@ impl Detector {
         hits
     }
 
+    /// Per-message facts of a normalised text.
+    fn context<'t>(&self, text: &'t str) -> Ctx<'t> {
+        let mut toks = tokens(text);
+        self.names.annotate(text, &mut toks);
+        let hits = self.hits(text, &toks);
+        let mut present = vec![0u64; self.triggers.words.len().div_ceil(64)];
+        for h in &hits {
+            present[(h.word / 64) as usize] |= 1u64 << (h.word % 64);
+        }
+        let digits = text.bytes().filter(u8::is_ascii_digit).count();
+        Ctx {
+            text,
+            hits,
+            present,
+            digits,
+            // Every shape involves a digit.
+            shapes: if digits > 0 {
+                super::shape::facts(text)
+            } else {
+                0
+            },
+            toks,
+        }
+    }
+
     /// All accepted candidates (normalised coordinates), after suppression and overlap resolution.
     fn resolve(&self, text: &str) -> Vec<Candidate> {
         self.candidates(text, true)
@@ -499,19 +527,7 @@ impl Detector {
     /// Candidates after suppression; with `resolve`, also after overlap
     /// resolution (without it, every rule's own candidates, for example checks).
     fn candidates(&self, text: &str, resolve: bool) -> Vec<Candidate> {
-        let toks = tokens(text);
-        let hits = self.hits(text, &toks);
-        let mut present = vec![0u64; self.triggers.words.len().div_ceil(64)];
-        for h in &hits {
-            present[(h.word / 64) as usize] |= 1u64 << (h.word % 64);
-        }
-        let ctx = Ctx {
-            text,
-            hits,
-            present,
-            digits: text.bytes().filter(u8::is_ascii_digit).count(),
-            toks,
-        };
+        let ctx = self.context(text);
         let mut cands: Vec<Candidate> = Vec::new();
         self.regex_candidates(&ctx, &mut cands);
         if ctx.digits > 0 {
@@ -529,30 +545,43 @@ impl Detector {
                 });
             }
         }
-        // Suppression.
+        // Weak and empty candidates go first (a plain filter, so the order
+        // does not matter), then suppression of clinical noise: only the
+        // suppressors of kinds still among the candidates run at all.
+        cands.retain(|c| c.confidence >= MIN_CONFIDENCE && !c.span.is_empty());
         if !cands.is_empty() {
-            let matched = self.suppress_set.matches(text);
-            if matched.matched_any() {
-                let mut blocked: Vec<(Range<usize>, &[Kind])> = Vec::new();
-                for i in matched.iter() {
-                    let s = &self.suppressors[i];
-                    for m in s.regex.find_iter(text) {
+            let mut blocked: Vec<(Range<usize>, &[Kind])> = Vec::new();
+            for s in &self.suppressors {
+                let relevant: Vec<&Range<usize>> = cands
+                    .iter()
+                    .filter(|c| suppresses(&s.kinds, c.kind))
+                    .map(|c| &c.span)
+                    .collect();
+                let Some(last_end) = relevant.iter().map(|r| r.end).max() else {
+                    continue;
+                };
+                // Matches come in order of start: none after the last
+                // relevant candidate can overlap one.
+                for m in s.regex.find_iter(text) {
+                    if m.start() >= last_end {
+                        break;
+                    }
+                    if relevant
+                        .iter()
+                        .any(|r| m.start() < r.end && r.start < m.end())
+                    {
                         blocked.push((m.range(), &s.kinds));
                     }
                 }
+            }
+            if !blocked.is_empty() {
                 cands.retain(|c| {
                     !blocked.iter().any(|(r, kinds)| {
-                        let applies = if kinds.is_empty() {
-                            !matches!(c.kind, Kind::Person | Kind::Quasi)
-                        } else {
-                            kinds.contains(&c.kind)
-                        };
-                        applies && r.start < c.span.end && c.span.start < r.end
+                        suppresses(kinds, c.kind) && r.start < c.span.end && c.span.start < r.end
                     })
                 });
             }
         }
-        cands.retain(|c| c.confidence >= MIN_CONFIDENCE && !c.span.is_empty());
         if !resolve {
             if let Some(qi) = self.quasi_rule
                 && let Some(span) = self.quasi.find(&ctx, &[])
@@ -604,17 +633,30 @@ impl Detector {
 
     fn gated_out(rule: &Rule, ctx: &Ctx<'_>) -> bool {
         ctx.digits < rule.min_digits
-            || (!rule.gate.is_empty() && !ctx.any(&rule.gate))
+            || Self::prefiltered_out(rule, ctx)
             || (rule.require_context && !ctx.any(&rule.context))
     }
 
+    /// The pure speed-up prefilters (shapes, gate words): each must be a
+    /// necessary condition of the rule's pattern. (`min_digits` and
+    /// `require_context` are part of a rule's meaning, not prefilters.)
+    fn prefiltered_out(rule: &Rule, ctx: &Ctx<'_>) -> bool {
+        (rule.shape != 0 && ctx.shapes & rule.shape == 0)
+            || (!rule.gate.is_empty() && !ctx.any(&rule.gate))
+    }
+
     fn regex_candidates(&self, ctx: &Ctx<'_>, out: &mut Vec<Candidate>) {
-        for &ri in &self.regex_rules {
+        let open: Vec<usize> = (0..self.regex_rules.len())
+            .filter(|&si| !Self::gated_out(&self.rules[self.regex_rules[si]], ctx))
+            .collect();
+        if open.is_empty() {
+            return;
+        }
+        // With several candidate rules, one set pass is cheaper than one pass each.
+        for si in open {
+            let ri = self.regex_rules[si];
             let rule = &self.rules[ri];
             let Some(re) = &rule.regex else { continue };
-            if Self::gated_out(rule, ctx) {
-                continue;
-            }
             if rule.has_id_group {
                 for caps in re.captures_iter(ctx.text) {
                     if let Some(m) = caps.name("id") {
@@ -699,17 +741,6 @@ impl Detector {
     }
 }
 
-fn build_set(patterns: &[String], what: &str) -> Result<RegexSet, RuleError> {
-    RegexSetBuilder::new(patterns)
-        .size_limit(100 << 20)
-        .dfa_size_limit(50 << 20)
-        .build()
-        .map_err(|e| RuleError::Parse {
-            file: RULES_FILE.to_string(),
-            reason: format!("{what}: {}", e.to_string().lines().last().unwrap_or("")),
-        })
-}
-
 fn rule_err(rule: &str, reason: &str) -> RuleError {
     RuleError::Rule {
         file: RULES_FILE.to_string(),
@@ -769,6 +800,11 @@ fn compile_rule(spec: &RuleSpec, triggers: &mut TriggerTable) -> Result<Rule, Ru
         after: spec.after,
         require_context: spec.require_context,
         gate: spec.gate.iter().map(|w| triggers.id(w)).collect(),
+        shape: spec.shape.iter().try_fold(0u64, |acc, name| {
+            super::shape::parse(name)
+                .map(|b| acc | b)
+                .ok_or_else(|| rule_err(&spec.id, &format!("unknown shape '{name}'")))
+        })?,
         min_digits: spec
             .min_digits
             .unwrap_or(usize::from(spec.engine == Engine::Digits)),
@@ -882,6 +918,16 @@ fn digit_runs(text: &str) -> Vec<DigitRun> {
     runs
 }
 
+/// Whether a suppressor for `kinds` (empty = every kind but PERSON and
+/// QUASI) applies to a candidate of `kind`.
+fn suppresses(kinds: &[Kind], kind: Kind) -> bool {
+    if kinds.is_empty() {
+        !matches!(kind, Kind::Person | Kind::Quasi)
+    } else {
+        kinds.contains(&kind)
+    }
+}
+
 fn kind_severity(k: Kind) -> Severity {
     match k {
         Kind::NhsNumber
@@ -940,6 +986,81 @@ mod tests {
         let r = &runs[0];
         assert_eq!(r.groups[0].span.start, 4);
         assert_eq!(r.groups[2].span.end, 16);
+    }
+
+    /// Texts for the prefilter property test: every example, negative and
+    /// guard line of the shipped rules, plus generated strings over the
+    /// characters that identifier patterns care about.
+    fn prefilter_texts() -> Vec<String> {
+        let src = Sources::builtin();
+        let mut out: Vec<String> = Vec::new();
+        if let Ok(file) = parse_toml::<RuleFile>(RULES_FILE, &src.rules) {
+            for r in &file.rule {
+                out.extend(r.examples.iter().cloned());
+                out.extend(r.negatives.iter().cloned());
+            }
+            for s in &file.suppress {
+                out.extend(s.examples.iter().cloned());
+            }
+        }
+        for text in [&src.never_flag, &src.must_flag] {
+            for l in super::super::rules::list_lines(text) {
+                out.push(l.rsplit('\t').next().unwrap_or(l).to_string());
+            }
+        }
+        const ALPHABET: &[u8] = b"0123456789 9 1 44 07 ABCDEHMKWGNSXT-yo/Fa.id:+_b\n";
+        const WORDS: [&str; 8] = [
+            " yo",
+            " aged ",
+            " is ",
+            " y/o",
+            "-year-old",
+            " this year",
+            ", ",
+            "OH ",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..4000 {
+            let len = 4 + (next() % 24) as usize;
+            let mut s = String::with_capacity(len + 8);
+            for _ in 0..len {
+                let r = next();
+                if r % 9 == 0 {
+                    s.push_str(WORDS[(r / 9 % WORDS.len() as u64) as usize]);
+                } else {
+                    s.push(ALPHABET[(r / 9 % ALPHABET.len() as u64) as usize] as char);
+                }
+            }
+            out.push(s);
+        }
+        out
+    }
+
+    #[test]
+    fn shapes_never_hide_matches() {
+        let det = Detector::builtin();
+        let texts = prefilter_texts();
+        assert!(texts.len() > 4000);
+        for text in &texts {
+            let norm = Normalized::new(text);
+            let ctx = det.context(norm.text());
+            for rule in &det.rules {
+                let Some(re) = &rule.regex else { continue };
+                if re.is_match(norm.text()) {
+                    assert!(
+                        !Detector::prefiltered_out(rule, &ctx),
+                        "rule {} is prefiltered out of a text it matches: {text:?}",
+                        rule.id
+                    );
+                }
+            }
+        }
     }
 
     #[test]

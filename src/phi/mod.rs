@@ -9,8 +9,9 @@
 //! - `normalize`: NFKC, invisible characters removed, Unicode digits and
 //!   look-alike letters folded, spelled-out digit runs read, with an offset
 //!   map back to the original text;
-//! - `detector`: one Aho-Corasick pass over trigger words and one `RegexSet`
-//!   pass decide which rules run; digit runs are validated (`validate`);
+//! - `detector`: trigger words (one lookup per token), shape facts
+//!   (`shape`, one byte pass) and digit counts decide which rules run at all;
+//!   digit runs are validated (`validate`);
 //! - `names`: patient names by context; `quasi`: identifying combinations;
 //! - suppression of clinical noise, overlap resolution, spans mapped back.
 //!
@@ -28,6 +29,7 @@ mod normalize;
 mod quasi;
 mod redact;
 mod rules;
+mod shape;
 pub mod types;
 mod validate;
 
@@ -343,6 +345,18 @@ mod tests {
                 "licence_not_phone",
                 "left his licence at triage (051 772 406)",
                 &[Kind::License],
+            ),
+            // "Name (the one with …)" describes a patient.
+            (
+                "descriptor_the_one",
+                "Our frequent flyer Shaun (the one with the PEG) is back",
+                &[Kind::Person],
+            ),
+            // "aged 91" needs no trailing punctuation.
+            (
+                "aged_without_punctuation",
+                "patient aged 91 with a UTI",
+                &[Kind::AgeOver89],
             ),
             // Lowercase words do not continue a capitalised name.
             (

@@ -17,7 +17,7 @@ use super::rules::{
     FIRST_NAMES_FILE, NAMES_FILE, RuleError, SURNAMES_FILE, Sources, list_lines, parse_toml,
 };
 use serde::Deserialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
@@ -110,26 +110,25 @@ struct NamesSpec {
 /// Name lists and cue sets.
 #[derive(Debug)]
 pub struct NameModel {
-    first: WordSet,
-    surnames: WordSet,
-    titles: WordSet,
-    clinician_titles: WordSet,
-    patient_words: WordSet,
-    relations: WordSet,
-    own_possessives: WordSet,
-    descriptors: WordSet,
-    fillers: WordSet,
-    placeholders: WordSet,
-    not_names: WordSet,
-    ambiguous: WordSet,
     patient_cues: Vec<u32>,
     colleague_cues: Vec<u32>,
     public_cues: Vec<u32>,
+    /// Every list word with a bit per list: one probe answers all questions.
+    lex: HashMap<Box<[u8]>, u16, BuildHasherDefault<Fnv>>,
 }
 
-fn set(v: &[String]) -> WordSet {
-    v.iter().map(|s| s.trim().to_ascii_lowercase()).collect()
-}
+const FIRST: u16 = 1;
+const SURNAME: u16 = 1 << 1;
+const TITLE: u16 = 1 << 2;
+const CLINICIAN: u16 = 1 << 3;
+const PATIENT_WORD: u16 = 1 << 4;
+const RELATION: u16 = 1 << 5;
+const OWN: u16 = 1 << 6;
+const DESCRIPTOR: u16 = 1 << 7;
+const FILLER: u16 = 1 << 8;
+const PLACEHOLDER: u16 = 1 << 9;
+const NOT_NAME: u16 = 1 << 10;
+const AMBIGUOUS: u16 = 1 << 11;
 
 fn name_set(file: &str, text: &str) -> Result<WordSet, RuleError> {
     let mut out = WordSet::default();
@@ -158,11 +157,16 @@ pub(crate) struct Tok {
     pub all_caps: bool,
     pub has_digit: bool,
     pub has_alpha: bool,
+    /// Name-list bits of the word (filled by [`NameModel::annotate`]; 0 before).
+    pub lex: u16,
 }
 
 /// Tokenise into words: letters, digits, inner apostrophes and hyphens; a
 /// trailing possessive `'s` is left out of the token.
 pub(crate) fn tokens(text: &str) -> Vec<Tok> {
+    if text.is_ascii() {
+        return tokens_ascii(text.as_bytes());
+    }
     let mut out = Vec::new();
     let mut iter = text.char_indices().peekable();
     while let Some((i, c)) = iter.next() {
@@ -202,6 +206,67 @@ pub(crate) fn tokens(text: &str) -> Vec<Tok> {
             all_caps,
             has_digit: word.chars().any(|c| c.is_ascii_digit()),
             has_alpha: word.chars().any(char::is_alphabetic),
+            lex: 0,
+        });
+    }
+    out
+}
+
+/// A listed first name that is not also a common word or eponym.
+fn first_bits(b: u16) -> bool {
+    b & FIRST != 0 && b & (NOT_NAME | AMBIGUOUS) == 0
+}
+
+/// A listed surname that is not also a common word or eponym.
+fn surname_bits(b: u16) -> bool {
+    b & SURNAME != 0 && b & (NOT_NAME | AMBIGUOUS) == 0
+}
+
+/// [`tokens`] for ASCII text: the same tokens, one byte at a time.
+fn tokens_ascii(b: &[u8]) -> Vec<Tok> {
+    let mut out = Vec::with_capacity(b.len() / 5 + 1);
+    let n = b.len();
+    let mut i = 0;
+    while i < n {
+        if !b[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        i += 1;
+        while i < n {
+            if b[i].is_ascii_alphanumeric() {
+                i += 1;
+            } else if (b[i] == b'\'' || b[i] == b'-')
+                && b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric)
+            {
+                i += 2;
+            } else {
+                break;
+            }
+        }
+        let mut end = i;
+        if end - start > 2 && b[end - 2] == b'\'' && (b[end - 1] | 0x20) == b's' {
+            end -= 2;
+        }
+        let word = &b[start..end];
+        let (mut upper, mut alpha, mut digit) = (0usize, 0usize, false);
+        for &c in word {
+            if c.is_ascii_alphabetic() {
+                alpha += 1;
+                upper += usize::from(c.is_ascii_uppercase());
+            } else if c.is_ascii_digit() {
+                digit = true;
+            }
+        }
+        out.push(Tok {
+            start,
+            end,
+            cap: word[0].is_ascii_uppercase(),
+            all_caps: alpha >= 2 && upper == alpha,
+            has_digit: digit,
+            has_alpha: alpha > 0,
+            lex: 0,
         });
     }
     out
@@ -230,57 +295,79 @@ impl NameModel {
         let spec: NamesSpec = parse_toml(NAMES_FILE, &src.names)?;
         let ids =
             |v: &[String], t: &mut TriggerTable| v.iter().map(|w| t.id(w)).collect::<Vec<u32>>();
+        let first = name_set(FIRST_NAMES_FILE, &src.first_names)?;
+        let surnames = name_set(SURNAMES_FILE, &src.surnames)?;
+        let mut lex: HashMap<Box<[u8]>, u16, BuildHasherDefault<Fnv>> = HashMap::default();
+        let mut add = |words: &mut dyn Iterator<Item = String>, bit: u16| {
+            for w in words {
+                *lex.entry(w.into_bytes().into_boxed_slice()).or_default() |= bit;
+            }
+        };
+        add(&mut first.iter().cloned(), FIRST);
+        add(&mut surnames.iter().cloned(), SURNAME);
+        for (list, bit) in [
+            (&spec.titles, TITLE),
+            (&spec.clinician_titles, CLINICIAN),
+            (&spec.patient_words, PATIENT_WORD),
+            (&spec.relations, RELATION),
+            (&spec.own_possessives, OWN),
+            (&spec.descriptors, DESCRIPTOR),
+            (&spec.fillers, FILLER),
+            (&spec.placeholders, PLACEHOLDER),
+            (&spec.not_names, NOT_NAME),
+            (&spec.ambiguous_names, AMBIGUOUS),
+        ] {
+            add(&mut list.iter().map(|w| w.trim().to_ascii_lowercase()), bit);
+        }
         Ok(NameModel {
-            first: name_set(FIRST_NAMES_FILE, &src.first_names)?,
-            surnames: name_set(SURNAMES_FILE, &src.surnames)?,
-            titles: set(&spec.titles),
-            clinician_titles: set(&spec.clinician_titles),
-            patient_words: set(&spec.patient_words),
-            relations: set(&spec.relations),
-            own_possessives: set(&spec.own_possessives),
-            descriptors: set(&spec.descriptors),
-            fillers: set(&spec.fillers),
-            placeholders: set(&spec.placeholders),
-            not_names: set(&spec.not_names),
-            ambiguous: set(&spec.ambiguous_names),
+            lex,
             patient_cues: ids(&spec.patient_cues, triggers),
             colleague_cues: ids(&spec.colleague_cues, triggers),
             public_cues: ids(&spec.public_cues, triggers),
         })
     }
 
+    /// List bits of a word (one hash probe, no allocation).
+    fn bits(&self, w: &str) -> u16 {
+        let b = w.as_bytes();
+        if b.len() > 40 || !w.is_ascii() {
+            return 0;
+        }
+        let mut buf = [0u8; 40];
+        for (i, c) in b.iter().enumerate() {
+            buf[i] = c.to_ascii_lowercase();
+        }
+        self.lex.get(&buf[..b.len()]).copied().unwrap_or(0)
+    }
+
+    /// Fill in the list bits of every token: the one lexicon probe per word
+    /// that all name recognisers share.
+    pub(crate) fn annotate(&self, text: &str, toks: &mut [Tok]) {
+        for t in toks {
+            t.lex = self.bits(&text[t.start..t.end]);
+        }
+    }
+
     fn is_first(&self, w: &str) -> bool {
-        contains_lower(&self.first, w)
-            && !contains_lower(&self.not_names, w)
-            && !contains_lower(&self.ambiguous, w)
+        first_bits(self.bits(w))
     }
 
     fn is_surname(&self, w: &str) -> bool {
-        contains_lower(&self.surnames, w)
-            && !contains_lower(&self.not_names, w)
-            && !contains_lower(&self.ambiguous, w)
-    }
-
-    fn in_set(s: &WordSet, w: &str) -> bool {
-        contains_lower(s, w)
+        surname_bits(self.bits(w))
     }
 
     /// A capitalised word that can be part of a name (not a common word).
     fn cap_name(&self, text: &str, t: &Tok) -> bool {
-        let w = &text[t.start..t.end];
         t.cap
             && t.has_alpha
             && !t.has_digit
-            && w.chars().count() >= 2
             && !t.all_caps
-            && !Self::in_set(&self.not_names, w)
-            && !Self::in_set(&self.titles, w)
-            && !Self::in_set(&self.clinician_titles, w)
+            && t.lex & (NOT_NAME | TITLE | CLINICIAN) == 0
+            && text[t.start..t.end].chars().nth(1).is_some()
     }
 
     fn placeholder(&self, text: &str, t: &Tok) -> bool {
-        let w = &text[t.start..t.end];
-        w.chars().count() == 1 || Self::in_set(&self.placeholders, w)
+        t.lex & PLACEHOLDER != 0 || text[t.start..t.end].chars().nth(1).is_none()
     }
 
     /// Gap between two tokens is plain spacing (optionally one `.` after an initial).
@@ -294,9 +381,8 @@ impl NameModel {
             return false;
         }
         let p = &toks[i - 1];
-        let w = &text[p.start..p.end];
         let gap = &text[p.end..toks[i].start];
-        gap.len() <= 3 && Self::in_set(&self.clinician_titles, w)
+        gap.len() <= 3 && p.lex & CLINICIAN != 0
     }
 
     fn colleague_after(&self, ctx: &Ctx<'_>, r: &Range<usize>) -> bool {
@@ -316,7 +402,7 @@ impl NameModel {
             let t = toks[i];
             let w = &text[t.start..t.end];
             // 1. Title + (initials) + name.
-            if Self::in_set(&self.titles, w) && !t.all_caps && i + 1 < n {
+            if t.lex & TITLE != 0 && !t.all_caps && i + 1 < n {
                 let gap = &text[t.end..toks[i + 1].start];
                 if gap.len() <= 2 && gap.trim_start_matches('.').chars().all(|c| c == ' ') {
                     let mut j = i + 1;
@@ -347,12 +433,12 @@ impl NameModel {
                         // lowercase ("mrs okafor"), never after a capitalised part.
                         let lower_name = names == 0 || !toks[i + 1 + initials].cap;
                         let ok = if tj.cap {
-                            self.cap_name(text, &tj) || (tj.all_caps && self.is_surname(wj))
+                            self.cap_name(text, &tj) || (tj.all_caps && surname_bits(tj.lex))
                         } else {
                             lower_name
                                 && wj.len() >= 3
                                 && !tj.has_digit
-                                && (self.is_first(wj) || self.is_surname(wj))
+                                && (first_bits(tj.lex) || surname_bits(tj.lex))
                         };
                         if !ok {
                             break;
@@ -373,16 +459,10 @@ impl NameModel {
                 }
             }
             // 2. Surname-first banner: SMITH, John.
-            if t.all_caps
-                && !t.has_digit
-                && w.len() >= 3
-                && i + 1 < n
-                && !Self::in_set(&self.not_names, w)
-            {
+            if t.all_caps && !t.has_digit && w.len() >= 3 && i + 1 < n && t.lex & NOT_NAME == 0 {
                 let nx = toks[i + 1];
                 let gap = &text[t.end..nx.start];
-                let nw = &text[nx.start..nx.end];
-                if gap.trim() == "," && gap.len() <= 3 && nx.cap && self.is_first(nw) {
+                if gap.trim() == "," && gap.len() <= 3 && nx.cap && first_bits(nx.lex) {
                     let mut end = nx.end;
                     if i + 2 < n {
                         let t2 = toks[i + 2];
@@ -399,12 +479,9 @@ impl NameModel {
                 }
             }
             // 3. Patient word (+ filler) + capitalised name.
-            if Self::in_set(&self.patient_words, w) && i + 1 < n {
+            if t.lex & PATIENT_WORD != 0 && i + 1 < n {
                 let mut j = i + 1;
-                while j < n
-                    && j <= i + 3
-                    && Self::in_set(&self.fillers, &text[toks[j].start..toks[j].end])
-                {
+                while j < n && j <= i + 3 && toks[j].lex & FILLER != 0 {
                     j += 1;
                 }
                 let mut end = None;
@@ -430,28 +507,20 @@ impl NameModel {
                 }
             }
             // 4. Relationship word + first name ("her son Gareth", "Daughter (Tanya)").
-            if Self::in_set(&self.relations, w) && i + 1 < n {
-                let own = i > 0
-                    && Self::in_set(
-                        &self.own_possessives,
-                        &text[toks[i - 1].start..toks[i - 1].end],
-                    );
+            if t.lex & RELATION != 0 && i + 1 < n {
+                let own = i > 0 && toks[i - 1].lex & OWN != 0;
                 if !own {
                     let mut j = i + 1;
-                    while j < n
-                        && j <= i + 2
-                        && Self::in_set(&self.fillers, &text[toks[j].start..toks[j].end])
-                    {
+                    while j < n && j <= i + 2 && toks[j].lex & FILLER != 0 {
                         j += 1;
                     }
                     if j < n {
                         let tj = toks[j];
                         let gap = &text[t.end..tj.start];
-                        let wj = &text[tj.start..tj.end];
                         if gap.len() <= 12
                             && !gap.contains('.')
                             && self.cap_name(text, &tj)
-                            && self.is_first(wj)
+                            && first_bits(tj.lex)
                         {
                             let mut end = tj.end;
                             if j + 1 < n
@@ -497,7 +566,7 @@ impl NameModel {
             {
                 // Optional surname between the first name and the description.
                 let mut last = i;
-                if self.is_first(w)
+                if first_bits(t.lex)
                     && Self::tight(text, &t, &toks[i + 1])
                     && self.cap_name(text, &toks[i + 1])
                 {
@@ -509,10 +578,12 @@ impl NameModel {
                     let desc = (last + 2..(last + 5).min(n)).any(|k| {
                         let d = toks[k];
                         let dw = &text[d.start..d.end];
-                        Self::in_set(&self.descriptors, dw) || (d.has_digit && dw.ends_with("yo"))
+                        d.lex & DESCRIPTOR != 0
+                            || (d.has_digit && dw.ends_with("yo"))
+                            || (gap == " (" && k == last + 2 && dw.eq_ignore_ascii_case("one"))
                     });
                     // Names outside the lists need the bracketed form "Name (the …".
-                    let listed = self.is_first(w);
+                    let listed = first_bits(t.lex);
                     if (gap == " (" || (listed && gap == ", "))
                         && the.eq_ignore_ascii_case("the")
                         && desc
@@ -526,7 +597,7 @@ impl NameModel {
             // 7. Full name next to a clinical cue.
             if !public
                 && self.cap_name(text, &t)
-                && self.is_first(w)
+                && first_bits(t.lex)
                 && i + 1 < n
                 && !self.prev_is_clinician(text, toks, i)
             {
@@ -540,7 +611,7 @@ impl NameModel {
                     if j < n
                         && Self::tight(text, &t2, &toks[j])
                         && self.cap_name(text, &toks[j])
-                        && self.is_surname(&text[toks[j].start..toks[j].end])
+                        && surname_bits(toks[j].lex)
                     {
                         end = toks[j].end;
                         j += 1;
@@ -566,16 +637,14 @@ impl NameModel {
     fn leet_first(&self, w: &str) -> bool {
         ['i', 'l'].iter().any(|&c| {
             let d = deleet(w, c);
-            self.first.contains(&d) && !self.not_names.contains(&d) && !self.ambiguous.contains(&d)
+            self.is_first(&d)
         })
     }
 
     fn leet_surname(&self, w: &str) -> bool {
         ['i', 'l'].iter().any(|&c| {
             let d = deleet(w, c);
-            self.surnames.contains(&d)
-                && !self.not_names.contains(&d)
-                && !self.ambiguous.contains(&d)
+            self.is_surname(&d)
         })
     }
 }
@@ -593,6 +662,29 @@ mod tests {
             .collect();
         assert_eq!(words, vec!["Mrs", "O'Brien", "MRI", "HOLLOWAY", "k3v1n"]);
         assert!(t[3].all_caps && t[4].has_digit);
+    }
+
+    #[test]
+    fn ascii_tokens_match_unicode_tokens() {
+        let rows = [
+            "Mrs O'Brien's MRI, HOLLOWAY, k3v1n",
+            "x-ray's 'quoted' -lead trail- it's A's 12-34 a--b a''b o's",
+            "SMITH, John | 4 West bed 12's",
+        ];
+        for text in rows {
+            let a: Vec<(usize, usize, bool, bool, bool, bool)> = tokens_ascii(text.as_bytes())
+                .iter()
+                .map(|t| (t.start, t.end, t.cap, t.all_caps, t.has_digit, t.has_alpha))
+                .collect();
+            // The general path, forced by a trailing non-ASCII character.
+            let wide = format!("{text} \u{e9}");
+            let mut b: Vec<(usize, usize, bool, bool, bool, bool)> = tokens(&wide)
+                .iter()
+                .map(|t| (t.start, t.end, t.cap, t.all_caps, t.has_digit, t.has_alpha))
+                .collect();
+            b.pop();
+            assert_eq!(a, b, "{text}");
+        }
     }
 
     #[test]

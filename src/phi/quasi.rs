@@ -71,18 +71,24 @@ impl Category {
 pub struct QuasiModel {
     gap: usize,
     age: Regex,
-    jobs: Vec<u32>,
-    conditions: Vec<u32>,
     condition_suffixes: Vec<String>,
     job_suffixes: Vec<String>,
-    unique: Vec<u32>,
-    community: Vec<u32>,
-    public_roles: Vec<u32>,
-    times: Vec<u32>,
-    sexes: Vec<u32>,
     place_preps: WordSet,
     not_places: WordSet,
+    /// Category bits of each trigger id (bit = position in [`GROUPS`]).
+    cats_of: Vec<u8>,
 }
+
+/// Trigger-word categories, in the order anchors are recorded.
+const GROUPS: [Category; 7] = [
+    Category::Job,
+    Category::Condition,
+    Category::Unique,
+    Category::Community,
+    Category::PublicRole,
+    Category::Time,
+    Category::Sex,
+];
 
 /// ASCII case-insensitive suffix test (`suffix` is lowercase).
 fn ends_with_ci(word: &str, suffix: &str) -> bool {
@@ -95,11 +101,27 @@ impl QuasiModel {
         let spec: QuasiSpec = parse_toml(QUASI_FILE, &src.quasi)?;
         let ids =
             |v: &[String], t: &mut TriggerTable| v.iter().map(|w| t.id(w)).collect::<Vec<u32>>();
+        let lists = [
+            ids(&spec.jobs, t),
+            ids(&spec.conditions, t),
+            ids(&spec.unique, t),
+            ids(&spec.community, t),
+            ids(&spec.public_roles, t),
+            ids(&spec.times, t),
+            ids(&spec.sexes, t),
+        ];
+        let mut cats_of = vec![0u8; t.words.len()];
+        for (bit, list) in lists.iter().enumerate() {
+            for &id in list {
+                if let Some(c) = cats_of.get_mut(id as usize) {
+                    *c |= 1 << bit;
+                }
+            }
+        }
         Ok(QuasiModel {
+            cats_of,
             gap: spec.gap,
             age: compile_regex(QUASI_FILE, "age_pattern", &spec.age_pattern)?,
-            jobs: ids(&spec.jobs, t),
-            conditions: ids(&spec.conditions, t),
             condition_suffixes: spec
                 .condition_suffixes
                 .iter()
@@ -110,11 +132,6 @@ impl QuasiModel {
                 .iter()
                 .map(|s| s.to_ascii_lowercase())
                 .collect(),
-            unique: ids(&spec.unique, t),
-            community: ids(&spec.community, t),
-            public_roles: ids(&spec.public_roles, t),
-            times: ids(&spec.times, t),
-            sexes: ids(&spec.sexes, t),
             place_preps: spec
                 .place_preps
                 .iter()
@@ -188,19 +205,15 @@ impl QuasiModel {
     fn anchors(&self, ctx: &Ctx<'_>) -> Vec<(Range<usize>, Category)> {
         let text = ctx.text;
         let mut out: Vec<(Range<usize>, Category)> = Vec::new();
-        let groups: [(&[u32], Category); 7] = [
-            (&self.jobs, Category::Job),
-            (&self.conditions, Category::Condition),
-            (&self.unique, Category::Unique),
-            (&self.community, Category::Community),
-            (&self.public_roles, Category::PublicRole),
-            (&self.times, Category::Time),
-            (&self.sexes, Category::Sex),
-        ];
+        // One table probe per hit (ids of later rule files are not quasi words).
         for h in &ctx.hits {
-            for (set, cat) in groups {
-                if set.contains(&h.word) {
-                    out.push((h.start..h.end, cat));
+            let bits = self.cats_of.get(h.word as usize).copied().unwrap_or(0);
+            if bits == 0 {
+                continue;
+            }
+            for (k, cat) in GROUPS.iter().enumerate() {
+                if bits & (1 << k) != 0 {
+                    out.push((h.start..h.end, *cat));
                 }
             }
         }

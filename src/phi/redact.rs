@@ -88,23 +88,36 @@ fn mask_keep_prefix(s: &str, keep: usize, out: &mut String) {
     }
 }
 
+/// Titles are not identifying and help moderators read the alert.
+const TITLES: [&str; 8] = ["mr", "mrs", "ms", "miss", "mx", "mme", "mlle", "master"];
+
 fn mask_name(s: &str, out: &mut String) {
-    let mut first_of_word = true;
-    for c in s.chars() {
-        if is_invisible(c) {
+    let mut rest = s;
+    while !rest.is_empty() {
+        // Split off the next alphanumeric word (or one other char).
+        let word_len: usize = rest
+            .char_indices()
+            .take_while(|(_, c)| c.is_alphanumeric() || is_invisible(*c))
+            .map(|(_, c)| c.len_utf8())
+            .sum();
+        if word_len == 0 {
+            let c = rest.chars().next().unwrap_or(' ');
+            if !is_invisible(c) {
+                out.push(c);
+            }
+            rest = &rest[c.len_utf8()..];
             continue;
         }
-        if c.is_alphanumeric() {
-            if first_of_word {
-                out.push(c);
-                first_of_word = false;
-            } else {
-                out.push('*');
-            }
+        let word = &rest[..word_len];
+        let visible: String = word.chars().filter(|c| !is_invisible(*c)).collect();
+        if TITLES.iter().any(|t| visible.eq_ignore_ascii_case(t)) {
+            out.push_str(&visible);
         } else {
-            out.push(c);
-            first_of_word = true;
+            for (i, c) in visible.chars().enumerate() {
+                out.push(if i == 0 { c } else { '*' });
+            }
         }
+        rest = &rest[word_len..];
     }
 }
 
@@ -185,7 +198,14 @@ mod tests {
                 4,
                 "NHS 943 *** **** ok",
             ),
-            ("name", "Mrs Hughes ok", Kind::Person, 0, "M** H***** ok"),
+            ("name", "Mrs Hughes ok", Kind::Person, 0, "Mrs H***** ok"),
+            (
+                "name_zero_width",
+                "Bri\u{200d}an Kel\u{200b}ly ok",
+                Kind::Person,
+                0,
+                "B**** K**** ok",
+            ),
             (
                 "email",
                 "j.bloggs@example.com ok",

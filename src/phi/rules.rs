@@ -7,8 +7,9 @@
 //!
 //! Pattern dialect: Rust `regex` syntax over the *normalised* text (see
 //! `normalize.rs`), with two conveniences applied before compiling:
-//! `\b` means an ASCII word boundary and `\d` means an ASCII digit, so the
-//! fast DFA engines stay usable on non-ASCII messages.
+//! `\b` means an ASCII word boundary, `\d` an ASCII digit and `\s` ASCII
+//! whitespace (the normalised text folds other spaces), so the lazy DFA stays
+//! small and usable on non-ASCII messages.
 
 use super::types::Kind;
 use super::validate::Validator;
@@ -89,6 +90,11 @@ pub struct RuleSpec {
     /// (after normalisation). Defaults to 0 (1 for the digits engine).
     #[serde(default)]
     pub min_digits: Option<usize>,
+    /// Shapes (see `shape.rs`), any one of which every match of the pattern
+    /// needs: the rule only runs on messages holding one. Like `gate`, purely
+    /// a speed-up that must never exclude a message the pattern could match.
+    #[serde(default)]
+    pub shape: Vec<String>,
     /// Words that veto the match when found within `avoid_before` bytes
     /// before or `avoid_after` bytes after it (or overlapping it).
     #[serde(default)]
@@ -225,6 +231,8 @@ pub fn dialect(pattern: &str) -> String {
             match chars.next() {
                 Some('b') => out.push_str("(?-u:\\b)"),
                 Some('d') => out.push_str("[0-9]"),
+                // The normalised text has only ASCII spacing (other spaces are folded).
+                Some('s') => out.push_str("[\\t\\n\\x0B\\x0C\\r ]"),
                 Some(other) => {
                     out.push('\\');
                     out.push(other);

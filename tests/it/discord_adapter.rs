@@ -98,7 +98,11 @@ async fn private_answer(h: &Harness, inter: &crate::fake_discord::InteractionRef
         .await
         .expect("callback");
     assert_eq!(cb.pointer("/type").and_then(Value::as_u64), Some(4));
-    assert_eq!(cb.pointer("/data/flags").and_then(Value::as_u64), Some(64), "ephemeral");
+    assert_eq!(
+        cb.pointer("/data/flags").and_then(Value::as_u64),
+        Some(64),
+        "ephemeral"
+    );
     assert_eq!(
         cb.pointer("/data/allowed_mentions/parse"),
         Some(&serde_json::json!([])),
@@ -118,8 +122,17 @@ async fn private_answer(h: &Harness, inter: &crate::fake_discord::InteractionRef
         .await
         .expect("follow-up");
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    for f in h.fake.requests().iter().filter(|r| r.method == "POST" && r.path == followup) {
-        assert_eq!(f.pointer("/flags").and_then(Value::as_u64), Some(64), "ephemeral follow-up");
+    for f in h
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == followup)
+    {
+        assert_eq!(
+            f.pointer("/flags").and_then(Value::as_u64),
+            Some(64),
+            "ephemeral follow-up"
+        );
         text.push_str(f.pointer("/content").and_then(Value::as_str).unwrap_or(""));
     }
     text
@@ -140,12 +153,13 @@ async fn raise_alert(h: &Harness) -> (u64, Value, u64) {
         .await
         .expect("alert posted in the moderators' channel");
     let body = alert.body.clone().expect("alert body");
+    let mod_channel = ids::MODERATORS_CHANNEL.to_string();
     let alert_msg = h
         .fake
         .with_store(|s| {
             s.messages
                 .iter()
-                .filter(|(_, m)| m["channel_id"] == ids::MODERATORS_CHANNEL.to_string())
+                .filter(|(_, m)| m["channel_id"] == mod_channel)
                 .map(|(id, _)| *id)
                 .max()
         })
@@ -208,12 +222,6 @@ async fn discord_alert_masks_dms_author_and_follows_an_edit() {
         Some(&serde_json::json!([]))
     );
 
-    // The store remembers where the alert was posted.
-    assert_eq!(
-        h.only_alert().await.mod_ref,
-        Some(format!("{}/{alert_msg}", ids::MODERATORS_CHANNEL))
-    );
-
     // The author's nudge: a DM with a "Delete my message" button.
     let dm = h.next(from, "POST", "/users/@me/channels").await;
     assert_eq!(
@@ -233,6 +241,11 @@ async fn discord_alert_masks_dms_author_and_follows_an_edit() {
     assert!(
         custom_ids(nudge.body.as_ref().expect("body"))
             .contains(&format!("alert:delete:{alert_id}"))
+    );
+    // The store remembers where the alert was posted (done before the DM is sent).
+    assert_eq!(
+        h.only_alert().await.mod_ref,
+        Some(format!("{}/{alert_msg}", ids::MODERATORS_CHANNEL))
     );
 
     // An edit that removes the number resolves the alert as edited-clean and drops the buttons,

@@ -57,6 +57,25 @@ impl Harness {
         )
         .await
         .expect("commands registered in the configured guild");
+        // The startup check stores the configured moderators' channel once GUILD_CREATE is
+        // handled: from then on the guild is in the client's cache.
+        let scope =
+            rounds::domain::Scope::new(rounds::domain::Platform::Discord, ids::GUILD.to_string());
+        let deadline = std::time::Instant::now() + DEFAULT_WAIT;
+        while db
+            .store
+            .guild_settings(&scope)
+            .await
+            .expect("guild settings")
+            .mod_channel
+            .is_none()
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "GUILD_CREATE was not handled in time"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         Harness {
             fake,
             db,

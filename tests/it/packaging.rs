@@ -4,19 +4,32 @@
 use std::path::Path;
 
 fn repo(path: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 #[test]
 fn compose_parses_and_has_the_three_services() {
-    let doc: serde_yaml::Value = serde_yaml::from_str(&repo("docker-compose.yml")).expect("valid YAML");
+    let doc: serde_yaml::Value =
+        serde_yaml::from_str(&repo("docker-compose.yml")).expect("valid YAML");
     let services = doc["services"].as_mapping().expect("services");
     for name in ["rounds", "postgres", "synapse"] {
-        assert!(services.contains_key(serde_yaml::Value::from(name)), "{name} missing");
+        assert!(
+            services.contains_key(serde_yaml::Value::from(name)),
+            "{name} missing"
+        );
     }
     let env = &doc["services"]["rounds"]["environment"];
-    assert!(env["DATABASE_URL"].as_str().unwrap().starts_with("postgres://"));
-    assert_eq!(env["MATRIX_HOMESERVER_URL"].as_str(), Some("http://synapse:8008"));
+    assert!(
+        env["DATABASE_URL"]
+            .as_str()
+            .unwrap()
+            .starts_with("postgres://")
+    );
+    assert_eq!(
+        env["MATRIX_HOMESERVER_URL"].as_str(),
+        Some("http://synapse:8008")
+    );
 }
 
 #[test]
@@ -31,24 +44,45 @@ fn top_level_holds_exactly_the_agreed_files() {
     let mut names: Vec<String> = std::fs::read_dir(env!("CARGO_MANIFEST_DIR"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.starts_with('.') && n != "target" && !n.ends_with(".db") && !n.contains(".db-") && n != "data")
+        .filter(|n| {
+            !n.starts_with('.')
+                && n != "target"
+                && !n.ends_with(".db")
+                && !n.contains(".db-")
+                && n != "data"
+        })
         .collect();
     names.sort();
     let allowed = [
-        "Cargo.lock", "Cargo.toml", "Dockerfile", "README.md", "config", "docker-compose.yml", "migrations", "src", "tests",
+        "Cargo.lock",
+        "Cargo.toml",
+        "Dockerfile",
+        "README.md",
+        "config",
+        "docker-compose.yml",
+        "migrations",
+        "src",
+        "tests",
     ];
     for n in &names {
-        assert!(allowed.contains(&n.as_str()), "unexpected top-level entry {n}");
+        assert!(
+            allowed.contains(&n.as_str()),
+            "unexpected top-level entry {n}"
+        );
     }
 }
 
 #[test]
 fn migrations_are_mirrored() {
     let list = |db: &str| {
-        let mut v: Vec<String> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(db))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
+        let mut v: Vec<String> = std::fs::read_dir(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(db),
+        )
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
         v.sort();
         v
     };

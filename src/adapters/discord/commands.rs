@@ -698,7 +698,7 @@ mod tests {
     #[test]
     fn every_neutral_command_has_a_slash_command_with_valid_texts() {
         let commands = all();
-        let names: Vec<&str> = commands.iter().map(|c| c.name.as_str()).collect();
+        let names: Vec<&str> = commands.iter().map(|c| c.name.as_ref()).collect();
         for name in [
             "help", "guidance", "ask", "phi", "modlog", "alert", "guard", "jc",
         ] {

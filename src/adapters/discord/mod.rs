@@ -80,6 +80,12 @@ impl Core {
     }
 }
 
+/// Both rustls back-ends end up compiled in, so rustls cannot pick one by
+/// itself: name ring as the process default (a no-op if one is set already).
+fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Gateway intents Rounds needs. MESSAGE_CONTENT is privileged.
 pub fn intents() -> GatewayIntents {
     GatewayIntents::GUILDS
@@ -109,6 +115,7 @@ impl DiscordAdapter {
     /// run in the background. serenity reconnects and resumes on its own.
     /// Slash commands are registered in the configured guilds at READY.
     pub async fn start(bot: Bot, token: &str, proxy: Option<&str>) -> Result<DiscordHandle> {
+        install_crypto_provider();
         let core = Arc::new(Core::new(bot));
         let http = http_client(token, proxy);
         let setup_core = Arc::clone(&core);
@@ -227,6 +234,7 @@ pub async fn register_commands(
     if guild == Some(0) {
         anyhow::bail!("--guild must be a Discord id (digits, not 0)");
     }
+    install_crypto_provider();
     let http = http_client(token, proxy);
     let app = http
         .get_current_application_info()

@@ -631,3 +631,49 @@ fn to_hex(bytes: &[u8]) -> String {
     }
     out
 }
+
+/// Read-back helpers for the Matrix adapter tests (whole-room scans).
+impl Synapse {
+    /// The rooms `token`'s user has joined.
+    pub async fn joined_rooms(&self, token: &str) -> Result<Vec<String>> {
+        let resp = self
+            .check(
+                self.http
+                    .get(self.client_url("joined_rooms"))
+                    .bearer_auth(token),
+            )
+            .await?;
+        Ok(resp["joined_rooms"]
+            .as_array()
+            .context("joined_rooms missing")?
+            .iter()
+            .filter_map(|r| r.as_str().map(str::to_owned))
+            .collect())
+    }
+
+    /// Every event of `room_id`'s timeline visible to `token`'s user, oldest first
+    /// (pages through `/messages` backwards until the start of the room).
+    pub async fn room_messages(&self, token: &str, room_id: &str) -> Result<Vec<Value>> {
+        let url = self.client_url(&format!("rooms/{}/messages", enc(room_id)));
+        let mut events = Vec::new();
+        let mut from: Option<String> = None;
+        for _page in 0..100 {
+            let mut query = vec![("dir", "b".to_owned()), ("limit", "100".to_owned())];
+            if let Some(from) = &from {
+                query.push(("from", from.clone()));
+            }
+            let resp = self
+                .check(self.http.get(&url).bearer_auth(token).query(&query))
+                .await?;
+            let chunk = resp["chunk"].as_array().cloned().unwrap_or_default();
+            let done = chunk.is_empty() || resp["end"].is_null();
+            events.extend(chunk);
+            if done {
+                break;
+            }
+            from = resp["end"].as_str().map(str::to_owned);
+        }
+        events.reverse();
+        Ok(events)
+    }
+}
