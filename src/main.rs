@@ -58,6 +58,38 @@ enum Cmd {
     /// Guidance topics: list, show, validate, ask.
     #[command(subcommand)]
     Guidance(GuidanceCmd),
+    /// Journal club: upcoming sessions and the calendar feed.
+    #[command(subcommand)]
+    Jc(JcCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum JcCmd {
+    /// Print upcoming session starts in UTC and local time.
+    Occurrences {
+        /// Club id (default: the default schedule, Sunday 20:00 Europe/London).
+        #[arg(long)]
+        club: Option<i64>,
+        /// First day to list (YYYY-MM-DD, in the club's timezone).
+        #[arg(long, value_parser = parse_date)]
+        from: chrono::NaiveDate,
+        /// How many sessions.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=200))]
+        count: u16,
+    },
+    /// Write the iCalendar feed (RFC 5545) of upcoming sessions.
+    Ics {
+        /// Community as PLATFORM:ID, e.g. discord:123456789 or console:local.
+        #[arg(long, default_value = "console:local")]
+        community: String,
+        /// Write to this file instead of stdout.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("`{s}` is not a date like 2026-03-22"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -181,6 +213,40 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             } else {
                 std::process::ExitCode::SUCCESS
             })
+        }
+        Cmd::Jc(JcCmd::Occurrences { club, from, count }) => {
+            let report = match club {
+                None => rounds::journal_club::service::render_occurrences(
+                    &rounds::journal_club::schedule::ClubSchedule::default(),
+                    from,
+                    usize::from(count),
+                ),
+                Some(_) => {
+                    let bot = build_bot(&config).await?;
+                    rounds::journal_club::service::occurrences_report(&bot.jc, club, from, usize::from(count)).await?
+                }
+            };
+            print!("{report}");
+            if !report.ends_with('\n') {
+                println!();
+            }
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Cmd::Jc(JcCmd::Ics { community, output }) => {
+            let Some((platform, guild)) = community
+                .split_once(':')
+                .and_then(|(p, g)| Some((rounds::domain::Platform::parse(p)?, g)))
+            else {
+                anyhow::bail!("--community must look like discord:123456789, matrix:my-community or console:local");
+            };
+            let bot = build_bot(&config).await?;
+            let scope = rounds::domain::Scope::new(platform, guild);
+            let ics = rounds::journal_club::service::calendar(&bot.jc, &scope).await?;
+            match output {
+                Some(path) => std::fs::write(&path, ics).with_context(|| format!("cannot write {}", path.display()))?,
+                None => print!("{ics}"),
+            }
+            Ok(std::process::ExitCode::SUCCESS)
         }
         Cmd::Guidance(cmd) => {
             let dir = config.settings.guidance.dir.as_deref();

@@ -434,14 +434,13 @@ async fn queue(
         ));
         return Ok(vec![BotAction::private(text)]);
     }
-    let when = render::render_time(
-        voting.start_utc - club.schedule.announce_lead,
-        club.schedule.timezone,
-        time_style(inv.scope.platform),
-    );
-    text.push_str(&format!(
-        "Suggested papers (votes for the session chosen on {when}):\n"
-    ));
+    let choose_at = voting.start_utc - club.schedule.announce_lead;
+    if choose_at > inv.at {
+        let when = render::render_time(choose_at, club.schedule.timezone, time_style(inv.scope.platform));
+        text.push_str(&format!("Suggested papers (votes count until the paper is chosen on {when}):\n"));
+    } else {
+        text.push_str("Suggested papers (the paper for the next session is chosen at the next scheduler step):\n");
+    }
     text.push_str(&render_queue(&queued));
     text.push_str(&format!(
         "\n\nVote with `{prefix}jc vote <number>`; the top-voted paper (ties: earliest \
@@ -685,9 +684,12 @@ async fn next(
             "No paper was suggested, so it's an open discussion: bring a paper or a question \
              from practice.",
         ),
-        None => text.push_str(&format!(
+        None if occ.start_utc - club.schedule.announce_lead > inv.at => text.push_str(&format!(
             "The paper will be chosen on {}: the top-voted suggestion in `{prefix}jc queue`.",
             render::render_time(occ.start_utc - club.schedule.announce_lead, tz, style)
+        )),
+        None => text.push_str(&format!(
+            "The paper will be chosen shortly: the top-voted suggestion in `{prefix}jc queue`."
         )),
     }
     let rsvps = ctx.store.jc_rsvps(club.id, occ.start_utc).await?;

@@ -551,12 +551,15 @@ impl Detector {
         cands.retain(|c| c.confidence >= MIN_CONFIDENCE && !c.span.is_empty());
         if !cands.is_empty() {
             let mut blocked: Vec<(Range<usize>, &[Kind])> = Vec::new();
+            let mut relevant: Vec<Range<usize>> = Vec::with_capacity(cands.len());
             for s in &self.suppressors {
-                let relevant: Vec<&Range<usize>> = cands
-                    .iter()
-                    .filter(|c| suppresses(&s.kinds, c.kind))
-                    .map(|c| &c.span)
-                    .collect();
+                relevant.clear();
+                relevant.extend(
+                    cands
+                        .iter()
+                        .filter(|c| suppresses(&s.kinds, c.kind))
+                        .map(|c| c.span.clone()),
+                );
                 let Some(last_end) = relevant.iter().map(|r| r.end).max() else {
                     continue;
                 };
@@ -646,16 +649,11 @@ impl Detector {
     }
 
     fn regex_candidates(&self, ctx: &Ctx<'_>, out: &mut Vec<Candidate>) {
-        let open: Vec<usize> = (0..self.regex_rules.len())
-            .filter(|&si| !Self::gated_out(&self.rules[self.regex_rules[si]], ctx))
-            .collect();
-        if open.is_empty() {
-            return;
-        }
-        // With several candidate rules, one set pass is cheaper than one pass each.
-        for si in open {
-            let ri = self.regex_rules[si];
+        for &ri in &self.regex_rules {
             let rule = &self.rules[ri];
+            if Self::gated_out(rule, ctx) {
+                continue;
+            }
             let Some(re) = &rule.regex else { continue };
             if rule.has_id_group {
                 for caps in re.captures_iter(ctx.text) {

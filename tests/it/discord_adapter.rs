@@ -557,3 +557,57 @@ async fn discord_journal_club_thread_card_and_event() {
     h.fake.assert_no_unexpected();
     h.stop().await;
 }
+
+#[tokio::test]
+async fn discord_journal_club_open_step_driven_by_the_scheduler_clock() {
+    let fake = FakeDiscord::start().await.expect("fake");
+    fake.allow_all(&[
+        Route::CreateMessage,
+        Route::CreateThread,
+        Route::CreateScheduledEvent,
+        Route::EditScheduledEvent,
+        Route::EditChannel,
+    ]);
+    let h = Harness::start(fake, settings()).await;
+    let scope = Scope::new(Platform::Discord, ids::GUILD.to_string());
+    // The club starts on first use (default schedule: Sundays 20:00 Europe/London).
+    let now = Utc::now();
+    let inv = rounds::domain::Invocation {
+        scope: scope.clone(),
+        channel: ChannelId::new(ids::FORUM_CHANNEL.to_string()),
+        user: rounds::domain::UserId::new(ids::MEMBER_USER.to_string()),
+        user_name: "dr_member".into(),
+        is_moderator: false,
+        is_admin: false,
+        at: now,
+    };
+    h.bot
+        .handle_command(
+            &inv,
+            rounds::commands::Command::Jc(rounds::commands::JcCommand::Next),
+        )
+        .await;
+    // Drive the scheduler's clock hour by hour until the open step has fired.
+    let forum_threads = format!("/channels/{}/threads", ids::FORUM_CHANNEL);
+    let mut t = now;
+    let mut opened = false;
+    for _ in 0..(9 * 24) {
+        t += Duration::hours(1);
+        let actions = h.bot.tick(t).await;
+        h.handle().execute(actions).await;
+        if !h.fake.requests_matching("POST", &forum_threads).is_empty() {
+            opened = true;
+            break;
+        }
+    }
+    assert!(opened, "the open step created a forum post within 9 days");
+    let post = h.next(0, "POST", &forum_threads).await;
+    assert!(
+        post.pointer("/message/content")
+            .and_then(Value::as_str)
+            .is_some_and(|c| !c.trim().is_empty()),
+        "the thread's first message carries the card"
+    );
+    h.fake.assert_no_unexpected();
+    h.stop().await;
+}

@@ -22,6 +22,22 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 /// The console's community key.
 pub const CONSOLE_GUILD: &str = "local";
 
+/// The community an action is addressed to, when it names one.
+fn action_scope(action: &BotAction) -> Option<&Scope> {
+    match action {
+        BotAction::Post { scope, .. }
+        | BotAction::DirectMessage { scope, .. }
+        | BotAction::HideMessage { scope, .. }
+        | BotAction::OpenThread { scope, .. }
+        | BotAction::PostInThread { scope, .. }
+        | BotAction::CloseThread { scope, .. }
+        | BotAction::ScheduleEvent { scope, .. }
+        | BotAction::CancelEvent { scope, .. } => Some(scope),
+        BotAction::AlertModerators { card } | BotAction::UpdateAlert { card } => Some(&card.scope),
+        BotAction::Reply { .. } => None,
+    }
+}
+
 /// State of one console session.
 pub struct Console<W: Write> {
     bot: Bot,
@@ -62,13 +78,34 @@ impl<W: Write> Console<W> {
             self.bot.store.backend()
         )?;
         let mut lines = input.lines();
-        while let Some(line) = lines.next_line().await? {
-            let line = line.trim_end();
-            if line.trim().is_empty() {
-                continue;
-            }
-            if !self.handle_line(line).await? {
-                break;
+        // The scheduler (journal club, digests, purges) ticks in the background
+        // of the chat; the first tick comes one period after start.
+        let every = std::time::Duration::from_secs(self.bot.settings.journal_club.tick_secs.max(1));
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                line = lines.next_line() => {
+                    let Some(line) = line? else { break };
+                    let line = line.trim_end();
+                    if line.trim().is_empty() {
+                        continue;
+                    }
+                    if !self.handle_line(line).await? {
+                        break;
+                    }
+                }
+                _ = ticks.tick() => {
+                    let actions: Vec<BotAction> = self
+                        .bot
+                        .tick(Utc::now())
+                        .await
+                        .into_iter()
+                        .filter(|a| action_scope(a).is_none_or(|s| s.platform == Platform::Console))
+                        .collect();
+                    self.render(&actions)?;
+                    self.out.flush()?;
+                }
             }
         }
         self.out.flush()?;
