@@ -89,7 +89,8 @@ enum JcCmd {
 }
 
 fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("`{s}` is not a date like 2026-03-22"))
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a date like 2026-03-22"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -223,7 +224,13 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 ),
                 Some(_) => {
                     let bot = build_bot(&config).await?;
-                    rounds::journal_club::service::occurrences_report(&bot.jc, club, from, usize::from(count)).await?
+                    rounds::journal_club::service::occurrences_report(
+                        &bot.jc,
+                        club,
+                        from,
+                        usize::from(count),
+                    )
+                    .await?
                 }
             };
             print!("{report}");
@@ -237,13 +244,16 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 .split_once(':')
                 .and_then(|(p, g)| Some((rounds::domain::Platform::parse(p)?, g)))
             else {
-                anyhow::bail!("--community must look like discord:123456789, matrix:my-community or console:local");
+                anyhow::bail!(
+                    "--community must look like discord:123456789, matrix:my-community or console:local"
+                );
             };
             let bot = build_bot(&config).await?;
             let scope = rounds::domain::Scope::new(platform, guild);
             let ics = rounds::journal_club::service::calendar(&bot.jc, &scope).await?;
             match output {
-                Some(path) => std::fs::write(&path, ics).with_context(|| format!("cannot write {}", path.display()))?,
+                Some(path) => std::fs::write(&path, ics)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
                 None => print!("{ics}"),
             }
             Ok(std::process::ExitCode::SUCCESS)

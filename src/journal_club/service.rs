@@ -436,8 +436,14 @@ async fn queue(
     }
     let choose_at = voting.start_utc - club.schedule.announce_lead;
     if choose_at > inv.at {
-        let when = render::render_time(choose_at, club.schedule.timezone, time_style(inv.scope.platform));
-        text.push_str(&format!("Suggested papers (votes count until the paper is chosen on {when}):\n"));
+        let when = render::render_time(
+            choose_at,
+            club.schedule.timezone,
+            time_style(inv.scope.platform),
+        );
+        text.push_str(&format!(
+            "Suggested papers (votes count until the paper is chosen on {when}):\n"
+        ));
     } else {
         text.push_str("Suggested papers (the paper for the next session is chosen at the next scheduler step):\n");
     }

@@ -193,14 +193,20 @@ fn jc_occurrences_keep_the_local_hour_across_dst() {
     let lines: Vec<&str> = text.lines().filter(|l| l.contains(" UTC  |")).collect();
     assert_eq!(lines.len(), 3, "{text}");
     assert!(lines[0].starts_with("Sun 2026-03-22 20:00 UTC"), "{text}");
-    assert!(lines[1].starts_with("Sun 2026-03-29 19:00 UTC") && lines[1].contains("20:00 BST"), "{text}");
+    assert!(
+        lines[1].starts_with("Sun 2026-03-29 19:00 UTC") && lines[1].contains("20:00 BST"),
+        "{text}"
+    );
     assert!(lines[2].starts_with("Sun 2026-04-05 19:00 UTC"), "{text}");
     let autumn = Command::new(env!("CARGO_BIN_EXE_rounds"))
         .args(["jc", "occurrences", "--from", "2026-10-18", "--count", "2"])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&autumn.stdout);
-    assert!(text.contains("Sun 2026-10-18 19:00 UTC") && text.contains("Sun 2026-10-25 20:00 UTC"), "{text}");
+    assert!(
+        text.contains("Sun 2026-10-18 19:00 UTC") && text.contains("Sun 2026-10-25 20:00 UTC"),
+        "{text}"
+    );
     let bad = Command::new(env!("CARGO_BIN_EXE_rounds"))
         .args(["jc", "occurrences", "--from", "22/03/2026"])
         .output()
@@ -219,18 +225,31 @@ fn console_journal_club_flow() {
         "[journal_club]\ncrossref_base_url = \"http://127.0.0.1:9\"\neutils_base_url = \"http://127.0.0.1:9\"\nlookup_timeout_secs = 2\n",
     )
     .unwrap();
-    let script = "/jc suggest 10.1056/NEJMoa2034577 landmark trial\n/jc queue\n/jc join\n/jc next\n";
+    let script =
+        "/jc suggest 10.1056/NEJMoa2034577 landmark trial\n/jc queue\n/jc join\n/jc next\n";
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rounds"));
     cmd.args(["--config", cfg.to_str().unwrap(), "console"])
-        .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("r.db").display()))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("r.db").display()),
+        )
         .current_dir(dir.path())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
-    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout).to_lowercase();
     assert!(text.contains("10.1056/nejmoa2034577"), "{text}");
     assert!(text.contains("1."), "queue lists the paper: {text}");

@@ -157,8 +157,26 @@ impl<'a> Exec<'a> {
                     Ok(())
                 }
             },
-            BotAction::Post { channel, body, .. } => {
-                self.post(channel_of(&channel)?, &body).await.map(|_| ())
+            BotAction::Post {
+                scope,
+                channel,
+                body,
+            } => {
+                let target = channel_of(&channel)?;
+                // A forum channel takes posts, not messages: announcements and
+                // reminders there become forum posts titled by their first line.
+                if self.channel_kind(guild_of(&scope), target).await? == ChannelType::Forum {
+                    let title = post_title(&body.text);
+                    let key = format!(
+                        "post:{}:{}",
+                        channel.as_str(),
+                        chrono::Utc::now().timestamp_millis()
+                    );
+                    return self
+                        .open_thread(&scope, &channel, &key, &title, &body)
+                        .await;
+                }
+                self.post(target, &body).await.map(|_| ())
             }
             BotAction::AlertModerators { card } => self.post_alert(&card, origin).await,
             BotAction::UpdateAlert { card } => self.update_alert(&card).await,
@@ -545,4 +563,26 @@ mod tests {
         assert_eq!(guild_of(&Scope::new(Platform::Matrix, "5")), None);
         assert_eq!(guild_of(&Scope::new(Platform::Discord, "x")), None);
     }
+}
+
+/// A forum post's title from a message: its first non-empty line without Markdown marks.
+fn post_title(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("Journal club");
+    let plain: String = line
+        .chars()
+        .filter(|c| !matches!(c, '*' | '_' | '`' | '#' | '>'))
+        .collect();
+    let plain = plain.trim();
+    truncate(
+        if plain.is_empty() {
+            "Journal club"
+        } else {
+            plain
+        },
+        NAME_LIMIT,
+    )
 }
