@@ -34,6 +34,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod guidance;
+pub mod http;
 pub mod journal_club;
 pub mod moderation;
 pub mod phi;

@@ -178,11 +178,13 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         }
         Cmd::Console => {
             let bot = build_bot(&config).await?;
+            spawn_http(&config, &bot);
             run_console(bot).await?;
             Ok(std::process::ExitCode::SUCCESS)
         }
         Cmd::Run => {
             let bot = build_bot(&config).await?;
+            spawn_http(&config, &bot);
             if !config.env.discord_enabled() && !config.env.matrix_enabled() {
                 tracing::info!("no Discord or Matrix credentials set: starting the local console");
                 eprintln!(
@@ -446,6 +448,19 @@ async fn build_bot(config: &Config) -> Result<Bot> {
         .context("opening the database")?;
     tracing::info!(backend = store.backend(), "store ready");
     Bot::new(config.settings.clone(), store)
+}
+
+/// Start the HTTP endpoint (`/health`, `/calendar.ics`) when `[http] enabled = true`.
+fn spawn_http(config: &Config, bot: &Bot) {
+    if config.settings.http.enabled {
+        let bind = config.settings.http.bind.clone();
+        let bot = bot.clone();
+        tokio::spawn(async move {
+            if let Err(e) = rounds::http::serve(bot, &bind, std::future::pending()).await {
+                tracing::error!(error = format!("{e:#}"), "the HTTP endpoint stopped");
+            }
+        });
+    }
 }
 
 async fn run_console(bot: Bot) -> Result<()> {

@@ -17,6 +17,7 @@ mod discord_fixtures;
 mod discord_harness;
 mod discord_latency;
 mod fake_discord;
+mod http_endpoint;
 mod matrix_adapter;
 mod matrix_harness;
 mod packaging;

@@ -529,6 +529,28 @@ fn location(guild: GuildId, location: &str) -> String {
     }
 }
 
+/// A forum post's title from a message: its first non-empty line without Markdown marks.
+fn post_title(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("Journal club");
+    let plain: String = line
+        .chars()
+        .filter(|c| !matches!(c, '*' | '_' | '`' | '#' | '>'))
+        .collect();
+    let plain = plain.trim();
+    truncate(
+        if plain.is_empty() {
+            "Journal club"
+        } else {
+            plain
+        },
+        NAME_LIMIT,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -563,26 +585,14 @@ mod tests {
         assert_eq!(guild_of(&Scope::new(Platform::Matrix, "5")), None);
         assert_eq!(guild_of(&Scope::new(Platform::Discord, "x")), None);
     }
-}
 
-/// A forum post's title from a message: its first non-empty line without Markdown marks.
-fn post_title(text: &str) -> String {
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("Journal club");
-    let plain: String = line
-        .chars()
-        .filter(|c| !matches!(c, '*' | '_' | '`' | '#' | '>'))
-        .collect();
-    let plain = plain.trim();
-    truncate(
-        if plain.is_empty() {
-            "Journal club"
-        } else {
-            plain
-        },
-        NAME_LIMIT,
-    )
+    #[test]
+    fn forum_post_titles_come_from_the_first_line() {
+        assert_eq!(
+            super::post_title("\n**📚 Journal club — Sun 29 Nov**\nmore"),
+            "📚 Journal club — Sun 29 Nov"
+        );
+        assert_eq!(super::post_title("   "), "Journal club");
+        assert!(super::post_title(&"x".repeat(300)).chars().count() <= 100);
+    }
 }
