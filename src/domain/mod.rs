@@ -107,6 +107,10 @@ pub struct IncomingMessage {
     pub channel: ChannelId,
     /// Human-readable channel name for alerts (e.g. `#general`).
     pub channel_name: String,
+    /// The thread the message belongs to, on platforms where threads live
+    /// inside a channel (Matrix: the thread root's event id). `None` elsewhere:
+    /// a Discord thread is its own channel.
+    pub thread: Option<ChannelId>,
     pub message: MessageId,
     pub author: UserId,
     /// Display name of the author (a doctor, not a patient).
@@ -338,6 +342,7 @@ mod tests {
             scope: Scope::new(Platform::Console, "local"),
             channel: ChannelId::new("general"),
             channel_name: "#general".into(),
+            thread: None,
             message: MessageId::new("1"),
             author: UserId::new("amy"),
             author_name: "amy".into(),

@@ -951,9 +951,11 @@ pub async fn on_message(ctx: &JcContext, msg: &IncomingMessage) -> anyhow::Resul
     if msg.author_is_bot || msg.edited {
         return Ok(());
     }
+    // Matrix threads live inside the room: the thread root identifies the session.
+    let thread_id = msg.thread.as_ref().unwrap_or(&msg.channel);
     let Some(thread) = ctx
         .store
-        .jc_open_thread_by_id(&msg.scope, &msg.channel)
+        .jc_open_thread_by_id(&msg.scope, thread_id)
         .await?
     else {
         return Ok(());

@@ -33,6 +33,7 @@ fn message(author: &str, channel: &str, n: u32, bot: bool) -> IncomingMessage {
         scope: scope(),
         channel: ChannelId::new(channel),
         channel_name: "thread".into(),
+        thread: None,
         message: MessageId::new(format!("m{n}")),
         author: UserId::new(author),
         author_name: author.into(),
@@ -220,6 +221,10 @@ store_test!(jc_full_cycle, |store: SharedStore| async move {
             .await
             .expect("counted");
     }
+    // On Matrix a thread lives inside its room: the thread root identifies the session.
+    let mut in_room_thread = message("dave", "!club:example.org", 7, false);
+    in_room_thread.thread = Some(ChannelId::new("$thread"));
+    on_message(&ctx, &in_room_thread).await.expect("counted");
 
     // Close: wrap-up in the thread, then lock it.
     let close = tick_at(&ctx, "2026-11-29T21:00:00Z").await;
@@ -231,7 +236,7 @@ store_test!(jc_full_cycle, |store: SharedStore| async move {
         ) => {
             assert_eq!((k1, k2, *lock), (&key, &key, true));
             assert!(
-                body.text.contains("2 members shared 3 messages"),
+                body.text.contains("3 members shared 4 messages"),
                 "{}",
                 body.text
             );

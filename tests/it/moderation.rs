@@ -32,6 +32,7 @@ pub fn msg(id: &str, text: &str, edited: bool, at: DateTime<Utc>) -> IncomingMes
         scope: scope(),
         channel: ChannelId::new("c1"),
         channel_name: "#cases".into(),
+        thread: None,
         message: MessageId::new(id),
         author: UserId::new("u1"),
         author_name: "Dr Amy".into(),

@@ -225,6 +225,7 @@ impl<W: Write> Console<W> {
             scope: self.scope.clone(),
             channel: ChannelId::new(self.channel.clone()),
             channel_name: format!("#{}", self.channel),
+            thread: None,
             message: MessageId::new(format!("{}-{n}", self.run_id)),
             author: UserId::new(self.user.clone()),
             author_name: self.user.clone(),

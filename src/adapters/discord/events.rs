@@ -137,6 +137,7 @@ impl Handler {
             scope: Core::scope(seen.guild),
             channel: domain::ChannelId::new(seen.channel.get().to_string()),
             channel_name: channel_name(&ctx.cache, seen.guild, seen.channel),
+            thread: None,
             message: domain::MessageId::new(seen.message.get().to_string()),
             author: domain::UserId::new(seen.author.id.get().to_string()),
             author_name: seen.author_name,

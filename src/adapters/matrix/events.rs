@@ -155,6 +155,10 @@ async fn on_message(ev: OriginalSyncRoomMessageEvent, room: Room, client: Client
         scope: core.scope.clone(),
         channel: ChannelId::new(room.room_id().as_str()),
         channel_name: room_name(&room),
+        thread: match &ev.content.relates_to {
+            Some(Relation::Thread(t)) => Some(ChannelId::new(t.event_id.as_str())),
+            _ => None,
+        },
         message: MessageId::new(text.message.as_str()),
         author: UserId::new(ev.sender.as_str()),
         author_name: member_name(&room, &ev.sender).await,
