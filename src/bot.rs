@@ -318,11 +318,8 @@ impl Bot {
 
     /// Remember the platform id of the alert message in the moderators' channel.
     pub async fn alert_posted(&self, alert_id: i64, mod_ref: String) -> Result<()> {
-        if let Some(mut a) = self.store.alert(alert_id).await? {
-            a.mod_ref = Some(mod_ref);
-            self.store.save_alert(&a).await?;
-        }
-        Ok(())
+        // A targeted update: a moderator may already be acting on the alert.
+        self.store.set_alert_mod_ref(alert_id, &mod_ref).await
     }
 
     /// The platform id of the alert message, if it was posted.

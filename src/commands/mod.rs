@@ -177,6 +177,18 @@ pub enum JcCommand {
         /// Discussion channel id or name.
         #[arg(long)]
         channel: Option<String>,
+        /// How long before the start the paper is announced, e.g. 48h or 2d.
+        #[arg(long)]
+        announce: Option<String>,
+        /// Reminder leads, comma-separated, e.g. 24h,1h (`none` for no reminders).
+        #[arg(long)]
+        reminders: Option<String>,
+        /// How long after the end the thread is archived, e.g. 24h.
+        #[arg(long)]
+        archive_after: Option<String>,
+        /// Discussion questions separated by `|` (`default` restores the standard five).
+        #[arg(long, num_args = 1.., value_delimiter = None)]
+        questions: Option<Vec<String>>,
     },
     /// Privately list the sessions you joined and posted in (for CPD / appraisal).
     Attendance,

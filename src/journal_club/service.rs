@@ -246,6 +246,10 @@ pub async fn handle_command(
             tz,
             duration,
             channel,
+            announce,
+            reminders,
+            archive_after,
+            questions,
         } => {
             let change = ScheduleChange {
                 day,
@@ -253,6 +257,10 @@ pub async fn handle_command(
                 tz,
                 duration,
                 channel,
+                announce,
+                reminders,
+                archive_after,
+                questions: questions.map(|words| words.join(" ")),
             };
             set_schedule(ctx, inv, club, change).await
         }
@@ -822,7 +830,15 @@ struct ScheduleChange {
     tz: Option<String>,
     duration: Option<String>,
     channel: Option<String>,
+    announce: Option<String>,
+    reminders: Option<String>,
+    archive_after: Option<String>,
+    questions: Option<String>,
 }
+
+/// Longest custom question template, in questions and characters per question.
+const MAX_QUESTIONS: usize = 10;
+const MAX_QUESTION_CHARS: usize = 300;
 
 fn user_schedule_err(e: schedule::ScheduleError) -> BotError {
     BotError::User(UserError::new(e.to_string()))
@@ -866,12 +882,55 @@ async fn set_schedule(
     if let Some(d) = &change.duration {
         s.duration = schedule::parse_duration(d).map_err(user_schedule_err)?;
     }
+    if let Some(a) = &change.announce {
+        s.announce_lead = schedule::parse_lead(a).map_err(user_schedule_err)?;
+    }
+    if let Some(r) = &change.reminders {
+        s.reminder_leads = if r.trim().eq_ignore_ascii_case("none") {
+            Vec::new()
+        } else {
+            let mut leads = r
+                .split(',')
+                .map(|x| schedule::parse_lead(x.trim()).map_err(user_schedule_err))
+                .collect::<Result<Vec<_>, _>>()?;
+            leads.sort_by(|a, b| b.cmp(a));
+            leads.dedup();
+            leads
+        };
+    }
+    if let Some(a) = &change.archive_after {
+        s.archive_after = schedule::parse_lead(a).map_err(user_schedule_err)?;
+    }
+    let questions_changed = match &change.questions {
+        None => false,
+        Some(q) if q.trim().eq_ignore_ascii_case("default") => {
+            club.questions = Vec::new();
+            true
+        }
+        Some(q) => {
+            let list: Vec<String> = q
+                .split('|')
+                .map(|x| x.trim().to_string())
+                .filter(|x| !x.is_empty())
+                .collect();
+            if list.is_empty()
+                || list.len() > MAX_QUESTIONS
+                || list.iter().any(|x| x.chars().count() > MAX_QUESTION_CHARS)
+            {
+                return crate::error::user_err(format!(
+                    "Give 1–{MAX_QUESTIONS} questions separated by `|`, each at most {MAX_QUESTION_CHARS} characters (or `default`)."
+                ));
+            }
+            club.questions = list;
+            true
+        }
+    };
     s.validate().map_err(user_schedule_err)?;
     let channel = match &change.channel {
         Some(c) => parse_channel(c)?,
         None => club.channel.clone(),
     };
-    let changed = s != club.schedule || channel != club.channel;
+    let changed = s != club.schedule || channel != club.channel || questions_changed;
     if changed {
         if s != club.schedule {
             club.active_since = inv.at;
@@ -892,6 +951,25 @@ async fn set_schedule(
         render::humanize_duration(club.schedule.announce_lead),
         channel_ref(inv.scope.platform, &club.channel)
     );
+    text.push_str(&format!(
+        "\nReminders: {}; archived {} after the end; {} discussion questions.",
+        if club.schedule.reminder_leads.is_empty() {
+            "none".to_string()
+        } else {
+            club.schedule
+                .reminder_leads
+                .iter()
+                .map(|d| format!("{} before", render::humanize_duration(*d)))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        },
+        render::humanize_duration(club.schedule.archive_after),
+        if club.questions.is_empty() {
+            "the standard five".to_string()
+        } else {
+            club.questions.len().to_string()
+        },
+    ));
     if let Some(occ) = next_session(ctx, &club, inv.at).await? {
         text.push_str(&format!(
             "\nNext session: {}.",

@@ -207,6 +207,8 @@ pub trait Store: JournalClubStore + Send + Sync {
     ) -> Result<Option<AlertRecord>>;
     /// Overwrite the mutable fields of an alert (kinds, severity, status, outcome, who, when).
     async fn save_alert(&self, alert: &AlertRecord) -> Result<()>;
+    /// Record where the alert was posted, touching nothing else (it may race with a moderator's action).
+    async fn set_alert_mod_ref(&self, id: i64, mod_ref: &str) -> Result<()>;
     /// Alerts of a community, newest first.
     async fn list_alerts(&self, scope: &Scope, filter: &AlertFilter) -> Result<Vec<AlertRecord>>;
     /// Delete resolved alerts resolved before `cutoff`; returns how many.

@@ -297,7 +297,7 @@ macro_rules! impl_sql_store {
             async fn save_alert(&self, a: &$crate::store::AlertRecord) -> anyhow::Result<()> {
                 sqlx::query(
                     "UPDATE alerts SET kinds = $1, severity = $2, status = $3, outcome = $4, claimed_by = $5, resolved_by = $6,
-                     hidden = $7, mod_ref = $8, updated_at = $9, resolved_at = $10 WHERE id = $11",
+                     hidden = $7, mod_ref = COALESCE($8, mod_ref), updated_at = $9, resolved_at = $10 WHERE id = $11",
                 )
                 .bind($crate::store::encode_kinds(&a.kinds))
                 .bind(a.severity.as_str())
@@ -312,6 +312,15 @@ macro_rules! impl_sql_store {
                 .bind(a.id)
                 .execute(&self.pool)
                 .await?;
+                Ok(())
+            }
+
+            async fn set_alert_mod_ref(&self, id: i64, mod_ref: &str) -> anyhow::Result<()> {
+                sqlx::query("UPDATE alerts SET mod_ref = $1 WHERE id = $2")
+                    .bind(mod_ref)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
                 Ok(())
             }
 

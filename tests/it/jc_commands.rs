@@ -232,3 +232,59 @@ store_test!(
         );
     }
 );
+
+crate::store_test!(
+    jc_schedule_sets_leads_reminders_and_questions,
+    |store: SharedStore| async move {
+        use rounds::domain::{ChannelId, Invocation, Platform, Scope, UserId};
+        let bot = rounds::bot::Bot::new(rounds::config::Settings::default(), store).unwrap();
+        let admin = Invocation {
+            scope: Scope::new(Platform::Console, "local"),
+            channel: ChannelId::new("general"),
+            user: UserId::new("admin"),
+            user_name: "admin".into(),
+            is_moderator: true,
+            is_admin: true,
+            at: chrono::Utc::now(),
+        };
+        let run = |line: &'static str| {
+            let bot = bot.clone();
+            let admin = admin.clone();
+            async move {
+                let cmd = rounds::commands::parse(line).expect("parses");
+                format!("{:?}", bot.handle_command(&admin, cmd).await)
+            }
+        };
+        let out = run("/jc schedule --announce 72h --reminders 2h,30m --archive-after 12h --questions What was asked? | Was it randomised?").await;
+        assert!(
+            out.contains("announced 3 days ahead") || out.contains("72"),
+            "{out}"
+        );
+        assert!(
+            out.contains("2 hours before and 30 minutes before"),
+            "{out}"
+        );
+        assert!(out.contains("2 discussion questions"), "{out}");
+        let club = bot.store.jc_club(&admin.scope).await.unwrap().unwrap();
+        assert_eq!(club.schedule.announce_lead, chrono::Duration::hours(72));
+        assert_eq!(
+            club.schedule.reminder_leads,
+            vec![chrono::Duration::hours(2), chrono::Duration::minutes(30)]
+        );
+        assert_eq!(club.schedule.archive_after, chrono::Duration::hours(12));
+        assert_eq!(
+            club.questions,
+            vec![
+                "What was asked?".to_string(),
+                "Was it randomised?".to_string()
+            ]
+        );
+        let bad = run("/jc schedule --reminders 24h,soon").await;
+        assert!(!bad.contains("Saved"), "{bad}");
+        let none = run("/jc schedule --reminders none --questions default").await;
+        assert!(
+            none.contains("Reminders: none") && none.contains("the standard five"),
+            "{none}"
+        );
+    }
+);

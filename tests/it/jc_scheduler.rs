@@ -599,6 +599,10 @@ store_test!(
                     tz: tz.map(str::to_owned),
                     duration: duration.map(str::to_owned),
                     channel: None,
+                    announce: None,
+                    reminders: None,
+                    archive_after: None,
+                    questions: None,
                 }
             };
         let member = user_error(

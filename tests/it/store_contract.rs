@@ -299,3 +299,23 @@ store_test!(
         );
     }
 );
+
+store_test!(
+    mod_ref_update_keeps_the_status,
+    |store: SharedStore| async move {
+        let mut a = store
+            .create_alert(&new_alert("m1", t0()))
+            .await
+            .unwrap()
+            .unwrap();
+        a.status = AlertStatus::Resolved;
+        a.outcome = Some(Outcome::FalsePositive);
+        a.resolved_at = Some(t0());
+        store.save_alert(&a).await.unwrap();
+        store.set_alert_mod_ref(a.id, "chan/123").await.unwrap();
+        let b = store.alert(a.id).await.unwrap().unwrap();
+        assert_eq!(b.mod_ref.as_deref(), Some("chan/123"));
+        assert_eq!(b.status, AlertStatus::Resolved);
+        assert_eq!(b.outcome, Some(Outcome::FalsePositive));
+    }
+);

@@ -662,7 +662,7 @@ async fn jc_skip(ctx: Ctx<'_>) -> Result<(), Error> {
     run(ctx, Command::Jc(JcCommand::Skip)).await
 }
 
-/// (admins) Change the schedule: day, time, timezone, length or channel.
+/// (admins) Change the schedule: day, time, timezone, length, channel, leads or questions.
 #[poise::command(slash_command, rename = "schedule")]
 async fn jc_schedule(
     ctx: Ctx<'_>,
@@ -673,6 +673,10 @@ async fn jc_schedule(
     #[description = "IANA timezone, e.g. Europe/London"] tz: Option<String>,
     #[description = "Length, e.g. 60m or 1h30m"] duration: Option<String>,
     #[description = "Discussion channel (forum or text)"] channel: Option<ChannelId>,
+    #[description = "Announce this long before the start, e.g. 48h"] announce: Option<String>,
+    #[description = "Reminder leads, e.g. 24h,1h (or none)"] reminders: Option<String>,
+    #[description = "Archive this long after the end, e.g. 24h"] archive_after: Option<String>,
+    #[description = "Discussion questions separated by | (or default)"] questions: Option<String>,
 ) -> Result<(), Error> {
     let channel = channel_arg(channel);
     let cmd = Command::Jc(JcCommand::Schedule {
@@ -681,6 +685,10 @@ async fn jc_schedule(
         tz,
         duration,
         channel,
+        announce,
+        reminders,
+        archive_after,
+        questions: questions.map(|q| vec![q]),
     });
     run(ctx, cmd).await
 }
