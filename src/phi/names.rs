@@ -167,45 +167,65 @@ pub(crate) fn tokens(text: &str) -> Vec<Tok> {
     if text.is_ascii() {
         return tokens_ascii(text.as_bytes());
     }
-    let mut out = Vec::new();
-    let mut iter = text.char_indices().peekable();
-    while let Some((i, c)) = iter.next() {
+    tokens_mixed(text)
+}
+
+/// The character starting at byte `i` of `text` (a char boundary) and its
+/// length in bytes; ASCII bytes are taken as they are, only non-ASCII
+/// sequences are decoded.
+fn char_at(text: &str, i: usize) -> Option<(char, usize)> {
+    let b = *text.as_bytes().get(i)?;
+    if b < 0x80 {
+        return Some((char::from(b), 1));
+    }
+    let c = text.get(i..)?.chars().next()?;
+    Some((c, c.len_utf8()))
+}
+
+/// [`tokens`] for text with non-ASCII characters: the same tokens, walking
+/// bytes and decoding only the non-ASCII characters.
+fn tokens_mixed(text: &str) -> Vec<Tok> {
+    let n = text.len();
+    let mut out = Vec::with_capacity(n / 5 + 1);
+    let mut i = 0;
+    while let Some((c, len)) = char_at(text, i) {
+        i += len;
         if !c.is_alphanumeric() {
             continue;
         }
-        let start = i;
-        let mut end = i + c.len_utf8();
-        while let Some(&(j, d)) = iter.peek() {
+        let start = i - len;
+        while let Some((d, dl)) = char_at(text, i) {
             if d.is_alphanumeric() {
-                end = j + d.len_utf8();
-                iter.next();
+                i += dl;
             } else if (d == '\'' || d == '-')
-                && text[j + 1..]
-                    .chars()
-                    .next()
-                    .is_some_and(char::is_alphanumeric)
+                && char_at(text, i + 1).is_some_and(|(e, _)| e.is_alphanumeric())
             {
-                iter.next();
+                // The joiner; the character after it is taken next round.
+                i += 1;
             } else {
                 break;
             }
         }
-        let mut word = &text[start..end];
+        let mut word = &text[start..i];
         if word.len() > 2 && (word.ends_with("'s") || word.ends_with("'S")) {
             word = &word[..word.len() - 2];
         }
-        let end = start + word.len();
-        let first = word.chars().next().unwrap_or(' ');
-        let letters = word.chars().filter(|c| c.is_alphabetic());
-        let all_caps = word.chars().filter(|c| c.is_alphabetic()).count() >= 2
-            && letters.clone().all(char::is_uppercase);
+        let (mut alpha, mut all_upper, mut digit) = (0usize, true, false);
+        for ch in word.chars() {
+            if ch.is_alphabetic() {
+                alpha += 1;
+                all_upper &= ch.is_uppercase();
+            } else if ch.is_ascii_digit() {
+                digit = true;
+            }
+        }
         out.push(Tok {
             start,
-            end,
-            cap: first.is_uppercase(),
-            all_caps,
-            has_digit: word.chars().any(|c| c.is_ascii_digit()),
-            has_alpha: word.chars().any(char::is_alphabetic),
+            end: start + word.len(),
+            cap: c.is_uppercase(),
+            all_caps: alpha >= 2 && all_upper,
+            has_digit: digit,
+            has_alpha: alpha > 0,
             lex: 0,
         });
     }
@@ -652,6 +672,92 @@ impl NameModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The character-at-a-time tokeniser the byte-level one replaced.
+    fn tokens_by_char(text: &str) -> Vec<Tok> {
+        let mut out = Vec::new();
+        let mut iter = text.char_indices().peekable();
+        while let Some((i, c)) = iter.next() {
+            if !c.is_alphanumeric() {
+                continue;
+            }
+            let start = i;
+            let mut end = i + c.len_utf8();
+            while let Some(&(j, d)) = iter.peek() {
+                if d.is_alphanumeric() {
+                    end = j + d.len_utf8();
+                    iter.next();
+                } else if (d == '\'' || d == '-')
+                    && text[j + 1..]
+                        .chars()
+                        .next()
+                        .is_some_and(char::is_alphanumeric)
+                {
+                    iter.next();
+                } else {
+                    break;
+                }
+            }
+            let mut word = &text[start..end];
+            if word.len() > 2 && (word.ends_with("'s") || word.ends_with("'S")) {
+                word = &word[..word.len() - 2];
+            }
+            let end = start + word.len();
+            let first = word.chars().next().unwrap_or(' ');
+            let letters = word.chars().filter(|c| c.is_alphabetic());
+            let all_caps = word.chars().filter(|c| c.is_alphabetic()).count() >= 2
+                && letters.clone().all(char::is_uppercase);
+            out.push(Tok {
+                start,
+                end,
+                cap: first.is_uppercase(),
+                all_caps,
+                has_digit: word.chars().any(|c| c.is_ascii_digit()),
+                has_alpha: word.chars().any(char::is_alphabetic),
+                lex: 0,
+            });
+        }
+        out
+    }
+
+    fn tok_tuple(t: &Tok) -> (usize, usize, bool, bool, bool, bool) {
+        (t.start, t.end, t.cap, t.all_caps, t.has_digit, t.has_alpha)
+    }
+
+    #[test]
+    fn byte_tokeniser_matches_char_tokeniser() {
+        let mut texts: Vec<String> = [
+            "Ärztin Ödön's MRI-Befund, ÉLODIE-Marie l'hôpital 12ab ß'S",
+            "ΑΘΗΝΑ Σοφία's x-ray — naïve café'-ok 'quoted' -dash- end'",
+            "日本語テキスト 東京-123 Ⅻ ⅷ ½ ٣٤٥ O'Brien's ÇA'S a's",
+            "emoji 👩‍⚕️Dr Ñoño-Ü'ß'x ǅemal ǈ İstanbul K-'x a-'-b 'é",
+            "mixed\u{200b}zero width ＡＢＣ１２３ ａｂ'ｓ 'S's Ab'S",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let corpus = include_str!("../../config/phi/never_flag.txt");
+        texts.extend(corpus.lines().map(str::to_string));
+        let must = include_str!("../../config/phi/must_flag.txt");
+        texts.extend(must.lines().map(str::to_string));
+        // Every suffix and prefix at a char boundary of the hand-made texts.
+        let mut more = Vec::new();
+        for t in texts.iter().take(5) {
+            for (i, _) in t.char_indices() {
+                more.push(t[i..].to_string());
+                more.push(t[..i].to_string());
+            }
+        }
+        texts.extend(more);
+        let mut non_ascii = 0;
+        for t in &texts {
+            non_ascii += usize::from(!t.is_ascii());
+            let a: Vec<_> = tokens(t).iter().map(tok_tuple).collect();
+            let b: Vec<_> = tokens_by_char(t).iter().map(tok_tuple).collect();
+            assert_eq!(a, b, "tokeniser differs on text #{}", t.len());
+        }
+        assert!(non_ascii > 100);
+    }
 
     #[test]
     fn basics_tokens() {

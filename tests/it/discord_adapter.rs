@@ -608,6 +608,27 @@ async fn discord_journal_club_open_step_driven_by_the_scheduler_clock() {
             .is_some_and(|c| !c.trim().is_empty()),
         "the thread's first message carries the card"
     );
+    // The next session is announced on time: its announcement mirrors it as a
+    // Guild Scheduled Event (external, at the club's channel).
+    let events = format!("/guilds/{}/scheduled-events", ids::GUILD);
+    let mut event = None;
+    for _ in 0..(8 * 24) {
+        t += Duration::hours(1);
+        let actions = h.bot.tick(t).await;
+        h.handle().execute(actions).await;
+        if let Some(r) = h.fake.requests_matching("POST", &events).into_iter().next() {
+            event = Some(r);
+            break;
+        }
+    }
+    let event = event.expect("the announcement created a scheduled event within 8 days");
+    let body = event.body.clone().unwrap_or_default();
+    assert_eq!(
+        body.pointer("/entity_type").and_then(Value::as_u64),
+        Some(3),
+        "{body}"
+    );
+    assert!(body.pointer("/scheduled_start_time").is_some(), "{body}");
     h.fake.assert_no_unexpected();
     h.stop().await;
 }
