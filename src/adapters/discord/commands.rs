@@ -664,6 +664,8 @@ async fn jc_skip(ctx: Ctx<'_>) -> Result<(), Error> {
 
 /// (admins) Change the schedule: day, time, timezone, length, channel, leads or questions.
 #[poise::command(slash_command, rename = "schedule")]
+// poise turns each parameter into a slash-command option, so the options are the arguments.
+#[allow(clippy::too_many_arguments)]
 async fn jc_schedule(
     ctx: Ctx<'_>,
     #[description = "Weekday (mon … sun)"]
