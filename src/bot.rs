@@ -216,7 +216,7 @@ impl Bot {
                 ))])
             }
             Err(e) => {
-                warn!("guidance reload refused; previous content stays in force");
+                warn!("guidance reload refused; the previous topics stay in force");
                 Ok(vec![BotAction::private(format!(
                     "The guidance files were NOT reloaded — the previous content stays in force. Reason: {e}"
                 ))])

@@ -191,9 +191,9 @@ impl Guard {
             return Ok(Vec::new());
         };
         info!(alert = alert.id, severity = %severity, kinds = %crate::store::encode_kinds(&alert.kinds), hidden = decision.hide, "alert raised");
-        let mut actions = vec![BotAction::AlertModerators {
-            card: self.card(&alert, Some(msg), Some(scan)),
-        }];
+        let card = self.card(&alert, Some(msg), Some(scan));
+        let snippet = card.snippet.clone().unwrap_or_default();
+        let mut actions = vec![BotAction::AlertModerators { card }];
         if decision.hide {
             actions.push(BotAction::HideMessage {
                 scope: msg.scope.clone(),
@@ -202,7 +202,7 @@ impl Guard {
             });
             actions.push(self.hidden_text_back(msg, &alert));
         }
-        if let Some(nudge) = self.nudge(msg, scan, &alert).await? {
+        if let Some(nudge) = self.nudge(msg, &snippet, &alert).await? {
             actions.push(nudge);
         }
         Ok(actions)
@@ -313,7 +313,7 @@ impl Guard {
     async fn nudge(
         &self,
         msg: &IncomingMessage,
-        scan: &Scan,
+        snippet: &str,
         alert: &AlertRecord,
     ) -> Result<Option<BotAction>> {
         let g = &self.settings.guard;
@@ -329,11 +329,13 @@ impl Guard {
         self.store
             .record_nudge(msg.scope.platform, &msg.author, msg.at)
             .await?;
-        let spotted: Vec<String> = kind_counts(&scan.findings)
+        // The alert already holds the kinds and the card the masked snippet:
+        // nothing is scanned or masked twice.
+        let spotted: Vec<String> = alert
+            .kinds
             .iter()
             .map(|(k, _)| k.describe().to_string())
             .collect();
-        let snippet = masked_snippet(&msg.text, &scan.findings, SNIPPET_CHARS);
         let text = format!(
             "Hi {name} — a quick, private heads-up about your message in {channel}.\n\
              It may contain a detail that could identify a patient: {spotted} (“{snippet}”).\n\
@@ -584,14 +586,12 @@ impl Guard {
         Ok(actions)
     }
 
-    /// `/guard policy|exempt|modchannel` (admins) and `/guard status|export` (moderators).
-    pub async fn set_policy(
+    /// The named channel (or the invoking one) and its stored setting.
+    async fn channel_setting(
         &self,
         inv: &Invocation,
-        policy: &str,
         channel: Option<&str>,
-    ) -> Result<Vec<BotAction>, BotError> {
-        require_admin(inv)?;
+    ) -> Result<(ChannelId, ChannelPolicy)> {
         let channel = channel
             .map(channel_arg)
             .unwrap_or_else(|| inv.channel.clone());
@@ -603,6 +603,18 @@ impl Guard {
                 policy: None,
                 exempt: false,
             });
+        Ok((channel, current))
+    }
+
+    /// `/guard policy|exempt|modchannel` (admins) and `/guard status|export` (moderators).
+    pub async fn set_policy(
+        &self,
+        inv: &Invocation,
+        policy: &str,
+        channel: Option<&str>,
+    ) -> Result<Vec<BotAction>, BotError> {
+        require_admin(inv)?;
+        let (channel, current) = self.channel_setting(inv, channel).await?;
         let new_policy = if policy.eq_ignore_ascii_case("default") {
             None
         } else {
@@ -646,17 +658,7 @@ impl Guard {
             "off" | "no" | "false" => false,
             _ => return user_err("Use `on` to exempt the channel or `off` to scan it again."),
         };
-        let channel = channel
-            .map(channel_arg)
-            .unwrap_or_else(|| inv.channel.clone());
-        let current = self
-            .store
-            .channel_policy(&inv.scope, &channel)
-            .await?
-            .unwrap_or(ChannelPolicy {
-                policy: None,
-                exempt: false,
-            });
+        let (channel, current) = self.channel_setting(inv, channel).await?;
         self.store
             .set_channel_policy(&inv.scope, &channel, ChannelPolicy { exempt, ..current })
             .await?;
@@ -938,58 +940,75 @@ mod tests {
 
     #[test]
     fn policy_decisions() {
-        let s = Settings::default();
-        assert_eq!(
-            decide(Policy::Off, Severity::High, &s),
-            Decision {
-                alert: false,
-                hide: false
-            }
-        );
-        assert_eq!(
-            decide(Policy::Notify, Severity::Low, &s),
-            Decision {
-                alert: true,
-                hide: false
-            }
-        );
-        assert_eq!(
-            decide(Policy::Hide, Severity::Low, &s),
-            Decision {
-                alert: true,
-                hide: true
-            }
-        );
-        assert_eq!(
-            decide(Policy::Strict, Severity::Low, &s),
-            Decision {
-                alert: true,
-                hide: false
-            }
-        );
-        assert_eq!(
-            decide(Policy::Strict, Severity::Medium, &s),
-            Decision {
-                alert: true,
-                hide: true
-            }
-        );
+        let default = Settings::default();
         let mut high_only = Settings::default();
         high_only.guard.notify_min_severity = Severity::High;
-        assert_eq!(
-            decide(Policy::Notify, Severity::Medium, &high_only),
-            Decision {
-                alert: false,
-                hide: false
-            }
-        );
-        assert_eq!(
-            decide(Policy::Strict, Severity::Low, &high_only),
-            Decision {
-                alert: true,
-                hide: false
-            }
-        );
+        // (name, settings, policy, severity, alert, hide)
+        let rows = [
+            (
+                "off never acts",
+                &default,
+                Policy::Off,
+                Severity::High,
+                false,
+                false,
+            ),
+            (
+                "notify alerts only",
+                &default,
+                Policy::Notify,
+                Severity::Low,
+                true,
+                false,
+            ),
+            (
+                "hide alerts and hides",
+                &default,
+                Policy::Hide,
+                Severity::Low,
+                true,
+                true,
+            ),
+            (
+                "strict low alerts only",
+                &default,
+                Policy::Strict,
+                Severity::Low,
+                true,
+                false,
+            ),
+            (
+                "strict medium hides",
+                &default,
+                Policy::Strict,
+                Severity::Medium,
+                true,
+                true,
+            ),
+            (
+                "notify below threshold",
+                &high_only,
+                Policy::Notify,
+                Severity::Medium,
+                false,
+                false,
+            ),
+            (
+                "strict ignores the notify threshold",
+                &high_only,
+                Policy::Strict,
+                Severity::Low,
+                true,
+                false,
+            ),
+        ];
+        for (name, settings, policy, severity, alert, hide) in rows {
+            assert_eq!(
+                decide(policy, severity, settings),
+                Decision { alert, hide },
+                "{name}"
+            );
+        }
     }
 
     #[test]
