@@ -17,7 +17,7 @@
 //! rule's own text (never from the message); `flagged` is true exactly when
 //! there is at least one finding, and `severity` is `Some` exactly then.
 
-use super::names::{NameModel, PersonRule, Tok, tokens};
+use super::names::{NameModel, PersonRule, Tok};
 use super::normalize::Normalized;
 use super::quasi::QuasiModel;
 use super::rules::{
@@ -26,7 +26,6 @@ use super::rules::{
 };
 use super::types::{Finding, Kind, Scan, Severity};
 use super::validate::Validator;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -44,14 +43,14 @@ pub(crate) struct Rule {
     pub has_id_group: bool,
     pub person: Option<PersonRule>,
     pub lengths: Vec<usize>,
-    pub context: Vec<u32>,
-    pub avoid: Vec<u32>,
+    pub context: TriggerSet,
+    pub avoid: TriggerSet,
     pub avoid_before: usize,
     pub avoid_after: usize,
     pub before: usize,
     pub after: usize,
     pub require_context: bool,
-    pub gate: Vec<u32>,
+    pub gate: TriggerSet,
     pub min_digits: usize,
     /// Shape bits (any one needed); 0 = no shape requirement.
     pub shape: u64,
@@ -100,72 +99,139 @@ impl TriggerTable {
     }
 }
 
-/// Trigger ids by lowercase ASCII word (looked up by bytes, no allocation).
-type ByteMap = HashMap<Box<[u8]>, Vec<u32>, std::hash::BuildHasherDefault<super::names::Fnv>>;
+/// A set of trigger ids as a sparse bitmask: membership and "any of them in
+/// the message" cost one word test per 64 ids, not one test per member.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TriggerSet {
+    /// (index of a 64-bit word, bits of the members in it), by index.
+    words: Vec<(u32, u64)>,
+}
 
-/// Lookup structures over the trigger table.
+impl TriggerSet {
+    /// The set of `ids`.
+    pub fn new(ids: impl IntoIterator<Item = u32>) -> TriggerSet {
+        let mut words: Vec<(u32, u64)> = Vec::new();
+        for id in ids {
+            let (k, bit) = (id / 64, 1u64 << (id % 64));
+            match words.iter_mut().find(|(w, _)| *w == k) {
+                Some((_, b)) => *b |= bit,
+                None => words.push((k, bit)),
+            }
+        }
+        words.sort_unstable_by_key(|(k, _)| *k);
+        TriggerSet { words }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    pub fn contains(&self, id: u32) -> bool {
+        let k = id / 64;
+        self.words
+            .iter()
+            .any(|&(w, b)| w == k && b & (1u64 << (id % 64)) != 0)
+    }
+}
+
+/// What one lowercase ASCII word means: its word-list bits (`names.rs`) and
+/// the triggers it starts (ranges into [`TriggerIndex::ids`]).
+#[derive(Debug, Default, Clone, Copy)]
+struct LexEntry {
+    /// Bits of the small word lists of `names.toml` (titles, relations, …).
+    bits: u16,
+    /// Single-word triggers equal to the word.
+    words: (u32, u32),
+    /// Multi-word or punctuated triggers whose leading word it is.
+    phrases: (u32, u32),
+}
+
+/// Lookup structures over the trigger table and the small word lists: one
+/// hash probe per token answers both.
 #[derive(Debug)]
 struct TriggerIndex {
-    /// Single-word triggers by lowercase word.
-    words: ByteMap,
-    /// Multi-word or punctuated triggers by their leading word.
-    phrases: ByteMap,
+    lexicon: HashMap<Box<[u8]>, LexEntry, std::hash::BuildHasherDefault<super::names::Fnv>>,
+    ids: Vec<u32>,
     /// Prefix triggers ("http*").
-    prefixes: Vec<(String, u32)>,
-    /// Triggers starting with punctuation ("@", "[.]", "#nof").
-    punct: Option<AhoCorasick>,
-    punct_ids: Vec<u32>,
+    prefixes: Vec<(Box<[u8]>, u32)>,
+    /// Triggers starting with punctuation ("@", "[.]", "#nof") or a
+    /// non-ASCII byte, by their first byte.
+    punct: Vec<Vec<(Box<[u8]>, u32)>>,
+    /// Bytes (either case) that start a punctuation-led trigger.
+    punct_first: [bool; 256],
 }
 
 impl TriggerIndex {
-    fn build(t: &TriggerTable) -> Result<TriggerIndex, RuleError> {
-        let mut words = ByteMap::default();
-        let mut phrases = ByteMap::default();
+    fn build(t: &TriggerTable, small: &[(String, u16)]) -> TriggerIndex {
+        let mut words: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut phrases: HashMap<String, Vec<u32>> = HashMap::new();
         let mut prefixes = Vec::new();
-        let mut punct_words = Vec::new();
-        let mut punct_ids = Vec::new();
+        let mut punct: Vec<Vec<(Box<[u8]>, u32)>> = vec![Vec::new(); 256];
         for (i, w) in t.words.iter().enumerate() {
             let id = i as u32;
             let lead: String = w.chars().take_while(char::is_ascii_alphanumeric).collect();
             if w.is_empty() {
                 continue;
             } else if lead.is_empty() || !w.is_ascii() {
-                punct_words.push(w.clone());
-                punct_ids.push(id);
+                let first = w.as_bytes()[0].to_ascii_lowercase();
+                punct[usize::from(first)].push((w.as_bytes().into(), id));
             } else if lead.len() == w.len() {
                 if t.substring[i] {
-                    prefixes.push((lead, id));
+                    prefixes.push((lead.into_bytes().into(), id));
                 } else {
-                    words.entry(lead.into_bytes().into()).or_default().push(id);
+                    words.entry(lead).or_default().push(id);
                 }
             } else {
-                phrases
-                    .entry(lead.into_bytes().into())
-                    .or_default()
-                    .push(id);
+                phrases.entry(lead).or_default().push(id);
             }
         }
-        let punct = if punct_words.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .build(&punct_words)
-                    .map_err(|e| RuleError::Parse {
-                        file: RULES_FILE.to_string(),
-                        reason: format!("trigger words: {e}"),
-                    })?,
-            )
+        let mut lexicon: HashMap<Box<[u8]>, LexEntry, _> = HashMap::default();
+        let mut ids = Vec::new();
+        let mut push = |list: &[u32]| {
+            let s = ids.len() as u32;
+            ids.extend_from_slice(list);
+            (s, ids.len() as u32)
         };
-        Ok(TriggerIndex {
-            words,
-            phrases,
+        for (w, list) in &words {
+            let e: &mut LexEntry = lexicon.entry(w.as_bytes().into()).or_default();
+            e.words = push(list);
+        }
+        for (w, list) in &phrases {
+            let e: &mut LexEntry = lexicon.entry(w.as_bytes().into()).or_default();
+            e.phrases = push(list);
+        }
+        for (w, bits) in small {
+            if w.len() <= 40 {
+                lexicon.entry(w.as_bytes().into()).or_default().bits |= bits;
+            }
+        }
+        let mut punct_first = [false; 256];
+        for b in 0..=255u8 {
+            punct_first[usize::from(b)] = !punct[usize::from(b.to_ascii_lowercase())].is_empty();
+        }
+        TriggerIndex {
+            lexicon,
+            ids,
             prefixes,
             punct,
-            punct_ids,
-        })
+            punct_first,
+        }
+    }
+
+    /// The entry of a word (any case; ASCII, at most 40 bytes), if listed.
+    fn get(&self, word: &[u8]) -> Option<&LexEntry> {
+        if word.len() > 40 {
+            return None;
+        }
+        let mut buf = [0u8; 40];
+        for (d, s) in buf.iter_mut().zip(word) {
+            *d = s.to_ascii_lowercase();
+        }
+        self.lexicon.get(&buf[..word.len()])
+    }
+
+    fn slice(&self, (s, e): (u32, u32)) -> &[u32] {
+        &self.ids[s as usize..e as usize]
     }
 }
 
@@ -180,30 +246,61 @@ pub(crate) struct Hit {
 /// Per-message facts shared by the recognisers.
 pub(crate) struct Ctx<'t> {
     pub text: &'t str,
-    pub hits: Vec<Hit>,
+    pub hits: &'t [Hit],
     /// Bitset of trigger ids present in `hits`.
-    pub present: Vec<u64>,
+    pub present: &'t [u64],
     /// Number of ASCII digits in `text`.
     pub digits: usize,
     /// Shape facts of `text` (see `shape.rs`).
     pub shapes: u64,
     /// Word tokens of `text` (shared by the name and combination recognisers).
-    pub toks: Vec<super::names::Tok>,
+    pub toks: &'t [Tok],
+}
+
+/// Reusable buffers for [`Ctx`], so a scan allocates nothing for them.
+#[derive(Debug, Default)]
+pub(crate) struct ContextScratch {
+    ctx: CtxBufs,
+    runs: DigitRuns,
+}
+
+/// The buffers a [`Ctx`] borrows.
+#[derive(Debug, Default)]
+pub(crate) struct CtxBufs {
+    toks: Vec<Tok>,
+    hits: Vec<Hit>,
+    present: Vec<u64>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<ContextScratch> =
+        std::cell::RefCell::new(ContextScratch::default());
+}
+
+/// Run `f` with this thread's scratch buffers (fresh ones if they are in use).
+fn with_scratch<R>(f: impl FnOnce(&mut ContextScratch) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut s) => f(&mut s),
+        Err(_) => f(&mut ContextScratch::default()),
+    })
 }
 
 impl Ctx<'_> {
     /// First trigger from `set` ending at most `before` bytes before `r` or
     /// starting at most `after` bytes after it, or overlapping it.
-    pub fn near(&self, set: &[u32], r: &Range<usize>, before: usize, after: usize) -> Option<u32> {
-        if set.is_empty() {
-            return None;
-        }
-        let mut best: Option<(usize, u32)> = None;
+    pub fn near(
+        &self,
+        set: &TriggerSet,
+        r: &Range<usize>,
+        before: usize,
+        after: usize,
+    ) -> Option<u32> {
         if !self.any(set) {
             return None;
         }
-        for h in &self.hits {
-            if !set.contains(&h.word) {
+        let mut best: Option<(usize, u32)> = None;
+        for h in self.hits {
+            if !set.contains(h.word) {
                 continue;
             }
             let dist = if h.end <= r.start {
@@ -229,15 +326,10 @@ impl Ctx<'_> {
     }
 
     /// Whether any trigger from `set` occurs anywhere in the message.
-    pub fn any(&self, set: &[u32]) -> bool {
-        set.iter().any(|&w| self.has(w))
-    }
-
-    /// Whether trigger `w` occurs anywhere in the message.
-    pub fn has(&self, w: u32) -> bool {
-        self.present
-            .get((w / 64) as usize)
-            .is_some_and(|b| b & (1u64 << (w % 64)) != 0)
+    pub fn any(&self, set: &TriggerSet) -> bool {
+        set.words
+            .iter()
+            .any(|&(k, bits)| self.present.get(k as usize).is_some_and(|p| p & bits != 0))
     }
 }
 
@@ -260,7 +352,11 @@ struct Candidate {
 pub struct Detector {
     pub(crate) rules: Vec<Rule>,
     regex_rules: Vec<usize>,
+    digit_rules: Vec<usize>,
     suppressors: Vec<Suppressor>,
+    /// All suppressor patterns in one set: a single pass tells which of
+    /// them can match a message at all, so only those run on their own.
+    suppressor_set: regex::RegexSet,
     triggers: TriggerTable,
     index: TriggerIndex,
     pub(crate) names: NameModel,
@@ -290,6 +386,12 @@ impl Detector {
             .filter(|(_, r)| r.engine == Engine::Regex)
             .map(|(i, _)| i)
             .collect();
+        let digit_rules: Vec<usize> = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.engine == Engine::Digits)
+            .map(|(i, _)| i)
+            .collect();
         let mut suppressors = Vec::new();
         for s in &file.suppress {
             let regex = compile_regex(RULES_FILE, &s.id, &s.pattern)?;
@@ -305,7 +407,7 @@ impl Detector {
             }
             suppressors.push(Suppressor { regex, kinds });
         }
-        let index = TriggerIndex::build(&triggers)?;
+        let index = TriggerIndex::build(&triggers, names.small_words());
         let mut person_rules = Vec::new();
         let mut quasi_rule = None;
         for (i, r) in rules.iter().enumerate() {
@@ -319,6 +421,19 @@ impl Detector {
         let det = Detector {
             rules,
             regex_rules,
+            digit_rules,
+            suppressor_set: regex::RegexSetBuilder::new(
+                file.suppress
+                    .iter()
+                    .map(|s| super::rules::dialect(&s.pattern)),
+            )
+            .size_limit(50 << 20)
+            .dfa_size_limit(20 << 20)
+            .build()
+            .map_err(|e| RuleError::Parse {
+                file: RULES_FILE.to_string(),
+                reason: format!("suppressor patterns: {e}"),
+            })?,
             suppressors,
             triggers,
             index,
@@ -411,29 +526,36 @@ impl Detector {
         s
     }
 
-    /// Trigger hits: word and phrase triggers are looked up per token (one
-    /// hash probe per word), punctuation-led triggers by a small automaton.
-    fn hits(&self, text: &str, toks: &[Tok]) -> Vec<Hit> {
+    /// Trigger hits, and each token's word-list bits: one lexicon probe per
+    /// token (two when the token holds an apostrophe or hyphen), prefix
+    /// triggers by comparison, punctuation-led triggers at their first byte.
+    fn hits(&self, text: &str, toks: &mut [Tok], hits: &mut Vec<Hit>) {
         let bytes = text.as_bytes();
-        let mut hits = Vec::new();
-        let triggers = &self.triggers;
-        for t in toks {
-            let mut run_end = t.start;
-            while run_end < bytes.len() && bytes[run_end].is_ascii_alphanumeric() {
-                run_end += 1;
-            }
-            if run_end == t.start || run_end - t.start > 40 {
+        let idx = &self.index;
+        let substring = &self.triggers.substring;
+        for t in toks.iter_mut() {
+            let run_end = t.alnum_end;
+            let run = &bytes[t.start..run_end];
+            let entry = if run.is_empty() { None } else { idx.get(run) };
+            // Word-list bits belong to the whole token ("o'brien"), triggers
+            // to its leading alphanumeric run ("o").
+            t.lex = if run_end == t.end {
+                entry.map_or(0, |e| e.bits)
+            } else {
+                let word = &bytes[t.start..t.end];
+                if word.is_ascii() {
+                    idx.get(word).map_or(0, |e| e.bits)
+                } else {
+                    0
+                }
+            };
+            if run.is_empty() || run.len() > 40 {
                 continue;
             }
-            let mut buf = [0u8; 40];
-            for (i, b) in bytes[t.start..run_end].iter().enumerate() {
-                buf[i] = b.to_ascii_lowercase();
-            }
-            let run = &buf[..run_end - t.start];
-            let boundary_after = run_end >= bytes.len() || !is_word_byte(bytes[run_end]);
-            if let Some(ids) = self.index.words.get(run) {
-                for &w in ids {
-                    if boundary_after || triggers.substring[w as usize] {
+            if let Some(e) = entry {
+                let boundary_after = run_end >= bytes.len() || !is_word_byte(bytes[run_end]);
+                for &w in idx.slice(e.words) {
+                    if boundary_after || substring[w as usize] {
                         hits.push(Hit {
                             word: w,
                             start: t.start,
@@ -441,26 +563,15 @@ impl Detector {
                         });
                     }
                 }
-            }
-            for &(ref p, w) in &self.index.prefixes {
-                if run.starts_with(p.as_bytes()) {
-                    hits.push(Hit {
-                        word: w,
-                        start: t.start,
-                        end: t.start + p.len(),
-                    });
-                }
-            }
-            if let Some(phrases) = self.index.phrases.get(run) {
-                for &w in phrases {
-                    let ph = triggers.words[w as usize].as_bytes();
+                for &w in idx.slice(e.phrases) {
+                    let ph = self.triggers.words[w as usize].as_bytes();
                     let end = t.start + ph.len();
                     if end <= bytes.len()
                         && bytes[t.start..end].eq_ignore_ascii_case(ph)
                         && (!ph.last().is_some_and(u8::is_ascii_alphanumeric)
                             || end >= bytes.len()
                             || !is_word_byte(bytes[end])
-                            || triggers.substring[w as usize])
+                            || substring[w as usize])
                     {
                         hits.push(Hit {
                             word: w,
@@ -470,37 +581,60 @@ impl Detector {
                     }
                 }
             }
+            for (p, w) in &idx.prefixes {
+                if run.len() >= p.len() && run[..p.len()].eq_ignore_ascii_case(p) {
+                    hits.push(Hit {
+                        word: *w,
+                        start: t.start,
+                        end: t.start + p.len(),
+                    });
+                }
+            }
         }
-        if let Some(ac) = &self.index.punct {
-            for m in ac.find_overlapping_iter(text) {
-                let w = self.index.punct_ids[m.pattern().as_usize()];
-                let (s, e) = (m.start(), m.end());
-                let wb = triggers.words[w as usize].as_bytes();
-                if wb.last().is_some_and(u8::is_ascii_alphanumeric)
-                    && !triggers.substring[w as usize]
+        let before = hits.len();
+        for (i, &b) in bytes.iter().enumerate() {
+            if !idx.punct_first[usize::from(b)] {
+                continue;
+            }
+            let list = &idx.punct[usize::from(b.to_ascii_lowercase())];
+            for (p, w) in list {
+                let e = i + p.len();
+                if e > bytes.len() || !bytes[i..e].eq_ignore_ascii_case(p) {
+                    continue;
+                }
+                if p.last().is_some_and(u8::is_ascii_alphanumeric)
+                    && !substring[*w as usize]
                     && e < bytes.len()
                     && is_word_byte(bytes[e])
                 {
                     continue;
                 }
                 hits.push(Hit {
-                    word: w,
-                    start: s,
+                    word: *w,
+                    start: i,
                     end: e,
                 });
             }
         }
-        hits.sort_unstable_by_key(|h| (h.start, h.end));
-        hits
+        if hits.len() > before || hits.windows(2).any(|w| w[0].start > w[1].start) {
+            hits.sort_by_key(|h| (h.start, h.end));
+        }
     }
 
-    /// Per-message facts of a normalised text.
-    fn context<'t>(&self, text: &'t str) -> Ctx<'t> {
-        let mut toks = tokens(text);
-        self.names.annotate(text, &mut toks);
-        let hits = self.hits(text, &toks);
-        let mut present = vec![0u64; self.triggers.words.len().div_ceil(64)];
-        for h in &hits {
+    /// Per-message facts of a normalised text, built in `scratch`.
+    fn context<'t>(&self, text: &'t str, bufs: &'t mut CtxBufs) -> Ctx<'t> {
+        let CtxBufs {
+            toks,
+            hits,
+            present,
+        } = bufs;
+        toks.clear();
+        hits.clear();
+        present.clear();
+        super::names::tokens_into(text, toks);
+        self.hits(text, toks, hits);
+        present.resize(self.triggers.words.len().div_ceil(64), 0);
+        for h in hits.iter() {
             present[(h.word / 64) as usize] |= 1u64 << (h.word % 64);
         }
         let digits = text.bytes().filter(u8::is_ascii_digit).count();
@@ -527,11 +661,20 @@ impl Detector {
     /// Candidates after suppression; with `resolve`, also after overlap
     /// resolution (without it, every rule's own candidates, for example checks).
     fn candidates(&self, text: &str, resolve: bool) -> Vec<Candidate> {
-        let ctx = self.context(text);
+        with_scratch(|scratch| self.candidates_in(text, resolve, scratch))
+    }
+
+    fn candidates_in(
+        &self,
+        text: &str,
+        resolve: bool,
+        scratch: &mut ContextScratch,
+    ) -> Vec<Candidate> {
+        let ctx = self.context(text, &mut scratch.ctx);
         let mut cands: Vec<Candidate> = Vec::new();
         self.regex_candidates(&ctx, &mut cands);
         if ctx.digits > 0 {
-            self.digit_candidates(&ctx, &mut cands);
+            self.digit_candidates(&ctx, &mut scratch.runs, &mut cands);
         }
         for (span, which, conf) in self.names.find(&ctx) {
             if let Some(&(_, ri)) = self.person_rules.iter().find(|(p, _)| *p == which) {
@@ -552,7 +695,11 @@ impl Detector {
         if !cands.is_empty() {
             let mut blocked: Vec<(Range<usize>, &[Kind])> = Vec::new();
             let mut relevant: Vec<Range<usize>> = Vec::with_capacity(cands.len());
-            for s in &self.suppressors {
+            let possible = self.suppressor_set.matches(text);
+            for (si, s) in self.suppressors.iter().enumerate() {
+                if !possible.matched(si) {
+                    continue;
+                }
                 relevant.clear();
                 relevant.extend(
                     cands
@@ -702,35 +849,35 @@ impl Detector {
         });
     }
 
-    fn digit_candidates(&self, ctx: &Ctx<'_>, out: &mut Vec<Candidate>) {
-        let runs = digit_runs(ctx.text);
-        if runs.is_empty() {
+    fn digit_candidates(&self, ctx: &Ctx<'_>, runs: &mut DigitRuns, out: &mut Vec<Candidate>) {
+        runs.scan(ctx.text);
+        if runs.runs.is_empty() {
             return;
         }
         let mut buf = String::with_capacity(24);
-        for (ri, rule) in self.rules.iter().enumerate() {
-            if rule.engine != Engine::Digits || Self::gated_out(rule, ctx) {
+        for &ri in &self.digit_rules {
+            let rule = &self.rules[ri];
+            if Self::gated_out(rule, ctx) {
                 continue;
             }
-            for run in &runs {
-                let n = run.groups.len();
+            for run in &runs.runs {
+                let groups = &runs.groups[run.clone()];
+                let n = groups.len();
                 for i in 0..n {
                     let mut count = 0;
                     for j in i..n {
-                        count += run.groups[j].digits;
+                        count += groups[j].digits;
                         if count > 19 {
                             break;
                         }
                         if !rule.lengths.contains(&count) {
                             continue;
                         }
-                        // A sub-run must not cut a group that is glued to its neighbour
-                        // by a single space inside an otherwise compact number.
                         buf.clear();
-                        for g in &run.groups[i..=j] {
-                            buf.push_str(&run.digits[g.digit_start..g.digit_start + g.digits]);
+                        for g in &groups[i..=j] {
+                            buf.push_str(&runs.digits[g.digit_start..g.digit_start + g.digits]);
                         }
-                        let span = run.groups[i].span.start..run.groups[j].span.end;
+                        let span = groups[i].span.start..groups[j].span.end;
                         self.consider(ctx, ri, span, &buf, out);
                     }
                 }
@@ -790,14 +937,14 @@ fn compile_rule(spec: &RuleSpec, triggers: &mut TriggerTable) -> Result<Rule, Ru
         has_id_group,
         person,
         lengths: spec.lengths.clone(),
-        context: spec.context.iter().map(|w| triggers.id(w)).collect(),
-        avoid: spec.avoid.iter().map(|w| triggers.id(w)).collect(),
+        context: TriggerSet::new(spec.context.iter().map(|w| triggers.id(w))),
+        avoid: TriggerSet::new(spec.avoid.iter().map(|w| triggers.id(w))),
         avoid_before: spec.avoid_before,
         avoid_after: spec.avoid_after,
         before: spec.before,
         after: spec.after,
         require_context: spec.require_context,
-        gate: spec.gate.iter().map(|w| triggers.id(w)).collect(),
+        gate: TriggerSet::new(spec.gate.iter().map(|w| triggers.id(w))),
         shape: spec.shape.iter().try_fold(0u64, |acc, name| {
             super::shape::parse(name)
                 .map(|b| acc | b)
@@ -821,15 +968,20 @@ fn is_word_byte(b: u8) -> bool {
 #[derive(Debug, Clone)]
 struct Group {
     span: Range<usize>,
+    /// Where the group's digits start in [`DigitRuns::digits`].
     digit_start: usize,
     digits: usize,
 }
 
-/// Digits joined across separators, with the byte span of each group.
+/// The digit runs of a message: digits joined across separators, with the
+/// byte span of each group. Reused across messages (no allocation once warm).
 #[derive(Debug, Clone, Default)]
-struct DigitRun {
+pub(crate) struct DigitRuns {
+    /// The digits of every group, back to back.
     digits: String,
     groups: Vec<Group>,
+    /// Each run as a range of `groups`.
+    runs: Vec<Range<usize>>,
 }
 
 /// Read a token of digits, allowing `O`/`o` for 0 and `l`/`I` for 1 when the
@@ -857,63 +1009,82 @@ fn numeric_token(tok: &str, out: &mut String) -> bool {
     true
 }
 
-/// Split the text into digit runs: numeric tokens separated by at most three
-/// separator characters from space, tab, dash, dot, parenthesis or one line break.
-fn digit_runs(text: &str) -> Vec<DigitRun> {
-    let bytes = text.as_bytes();
-    let mut runs: Vec<DigitRun> = Vec::new();
-    let mut cur = DigitRun::default();
-    let mut last_end: Option<usize> = None;
-    let mut i = 0;
-    while i < bytes.len() {
-        if !bytes[i].is_ascii_alphanumeric() {
-            i += 1;
-            continue;
-        }
-        let s = i;
-        while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
-            i += 1;
-        }
-        // Tokens glued to non-ASCII letters are words, not numbers.
-        let glued = (s > 0 && bytes[s - 1] >= 0x80) || (i < bytes.len() && bytes[i] >= 0x80);
-        let tok = &text[s..i];
-        let digit_start = cur.digits.len();
-        if !glued && numeric_token(tok, &mut cur.digits) {
-            let joined = last_end.is_some_and(|le| {
-                let gap = &bytes[le..s];
-                !gap.is_empty()
-                    && gap.len() <= 3
-                    && gap
-                        .iter()
-                        .all(|b| matches!(b, b' ' | b'\t' | b'-' | b'.' | b'(' | b')' | b'\n'))
-                    && gap.iter().filter(|&&b| b == b'\n').count() <= 1
-                    && gap.iter().filter(|&&b| b == b'.').count() <= 1
-                    && !gap.starts_with(b". ")
-            });
-            if !joined && !cur.groups.is_empty() {
-                let digits = cur.digits.split_off(digit_start);
-                runs.push(std::mem::take(&mut cur));
-                cur.digits = digits;
+impl DigitRuns {
+    /// Split `text` into digit runs: numeric tokens separated by at most
+    /// three separator characters from space, tab, dash, dot, parenthesis or
+    /// one line break. Only tokens holding a real digit can be numeric, so
+    /// the pass jumps from digit to digit; a token without digits between
+    /// two numeric ones leaves a gap with a letter, which ends the run anyway.
+    fn scan(&mut self, text: &str) {
+        self.digits.clear();
+        self.groups.clear();
+        self.runs.clear();
+        let bytes = text.as_bytes();
+        let mut run_start = 0usize;
+        let mut last_end: Option<usize> = None;
+        let mut i = 0;
+        while let Some(off) = bytes[i..].iter().position(u8::is_ascii_digit) {
+            // The token around this digit.
+            let mut s = i + off;
+            while s > i && bytes[s - 1].is_ascii_alphanumeric() {
+                s -= 1;
             }
-            let ds = cur.digits.len() - (i - s);
-            cur.groups.push(Group {
-                span: s..i,
-                digit_start: ds,
-                digits: i - s,
-            });
-            last_end = Some(i);
-        } else {
-            cur.digits.truncate(digit_start);
-            if !cur.groups.is_empty() {
-                runs.push(std::mem::take(&mut cur));
+            let mut e = i + off;
+            while e < bytes.len() && bytes[e].is_ascii_alphanumeric() {
+                e += 1;
             }
-            last_end = None;
+            i = e;
+            // Tokens glued to non-ASCII letters are words, not numbers.
+            let glued = (s > 0 && bytes[s - 1] >= 0x80) || (e < bytes.len() && bytes[e] >= 0x80);
+            let digit_start = self.digits.len();
+            if !glued && numeric_token(&text[s..e], &mut self.digits) {
+                let joined = last_end.is_some_and(|le| {
+                    let gap = &bytes[le..s];
+                    !gap.is_empty()
+                        && gap.len() <= 3
+                        && gap
+                            .iter()
+                            .all(|b| matches!(b, b' ' | b'\t' | b'-' | b'.' | b'(' | b')' | b'\n'))
+                        && gap.iter().filter(|&&b| b == b'\n').count() <= 1
+                        && gap.iter().filter(|&&b| b == b'.').count() <= 1
+                        && !gap.starts_with(b". ")
+                });
+                if !joined && self.groups.len() > run_start {
+                    self.runs.push(run_start..self.groups.len());
+                    run_start = self.groups.len();
+                }
+                self.groups.push(Group {
+                    span: s..e,
+                    digit_start,
+                    digits: e - s,
+                });
+                last_end = Some(e);
+            } else {
+                self.digits.truncate(digit_start);
+                if self.groups.len() > run_start {
+                    self.runs.push(run_start..self.groups.len());
+                    run_start = self.groups.len();
+                }
+                last_end = None;
+            }
+        }
+        if self.groups.len() > run_start {
+            self.runs.push(run_start..self.groups.len());
         }
     }
-    if !cur.groups.is_empty() {
-        runs.push(cur);
+
+    #[cfg(test)]
+    fn run_digits(&self) -> Vec<String> {
+        self.runs
+            .iter()
+            .map(|r| {
+                self.groups[r.clone()]
+                    .iter()
+                    .map(|g| &self.digits[g.digit_start..g.digit_start + g.digits])
+                    .collect()
+            })
+            .collect()
     }
-    runs
 }
 
 /// Whether a suppressor for `kinds` (empty = every kind but PERSON and
@@ -978,12 +1149,12 @@ mod tests {
 
     #[test]
     fn basics_digit_runs() {
-        let runs = digit_runs("NHS 530 382 6554 and l85 O45 798O, then 2213");
-        let d: Vec<&str> = runs.iter().map(|r| r.digits.as_str()).collect();
-        assert_eq!(d, vec!["5303826554", "1850457980", "2213"]);
-        let r = &runs[0];
-        assert_eq!(r.groups[0].span.start, 4);
-        assert_eq!(r.groups[2].span.end, 16);
+        let mut runs = DigitRuns::default();
+        runs.scan("NHS 530 382 6554 and l85 O45 798O, then 2213");
+        assert_eq!(runs.run_digits(), vec!["5303826554", "1850457980", "2213"]);
+        let r = &runs.groups[runs.runs[0].clone()];
+        assert_eq!(r[0].span.start, 4);
+        assert_eq!(r[2].span.end, 16);
     }
 
     /// Texts for the prefilter property test: every example, negative and
@@ -1047,7 +1218,8 @@ mod tests {
         assert!(texts.len() > 4000);
         for text in &texts {
             let norm = Normalized::new(text);
-            let ctx = det.context(norm.text());
+            let mut bufs = CtxBufs::default();
+            let ctx = det.context(norm.text(), &mut bufs);
             for rule in &det.rules {
                 let Some(re) = &rule.regex else { continue };
                 if re.is_match(norm.text()) {
@@ -1063,9 +1235,10 @@ mod tests {
 
     #[test]
     fn hard_negatives_digit_runs_do_not_cross_sentences() {
-        let runs = digit_runs("eGFR 17. 24 last month");
-        assert_eq!(runs.len(), 2);
-        let runs = digit_runs("62M B12 x");
-        assert!(runs.is_empty());
+        let mut runs = DigitRuns::default();
+        runs.scan("eGFR 17. 24 last month");
+        assert_eq!(runs.runs.len(), 2);
+        runs.scan("62M B12 x");
+        assert!(runs.runs.is_empty());
     }
 }

@@ -12,7 +12,7 @@
 //! pattern already selected (no whole-message dictionary pass); lookups are
 //! lowercase ASCII; spans are token-aligned in the normalised text.
 
-use super::detector::{Ctx, TriggerTable};
+use super::detector::{Ctx, TriggerSet, TriggerTable};
 use super::rules::{
     FIRST_NAMES_FILE, NAMES_FILE, RuleError, SURNAMES_FILE, Sources, list_lines, parse_toml,
 };
@@ -110,11 +110,15 @@ struct NamesSpec {
 /// Name lists and cue sets.
 #[derive(Debug)]
 pub struct NameModel {
-    patient_cues: Vec<u32>,
-    colleague_cues: Vec<u32>,
-    public_cues: Vec<u32>,
-    /// Every list word with a bit per list: one probe answers all questions.
-    lex: HashMap<Box<[u8]>, u16, BuildHasherDefault<Fnv>>,
+    patient_cues: TriggerSet,
+    colleague_cues: TriggerSet,
+    public_cues: TriggerSet,
+    /// First names and surnames (bits `FIRST`, `SURNAME`): the big lists,
+    /// probed only for tokens a recogniser is looking at.
+    names: HashMap<Box<[u8]>, u16, BuildHasherDefault<Fnv>>,
+    /// The small word lists with their bits, merged into the detector's
+    /// lexicon so that every token gets them from its one probe.
+    small: Vec<(String, u16)>,
 }
 
 const FIRST: u16 = 1;
@@ -153,6 +157,9 @@ fn name_set(file: &str, text: &str) -> Result<WordSet, RuleError> {
 pub(crate) struct Tok {
     pub start: usize,
     pub end: usize,
+    /// End of the token's leading ASCII alphanumeric run ("o" of "o'brien";
+    /// `start` when the token starts with a non-ASCII letter).
+    pub alnum_end: usize,
     pub cap: bool,
     pub all_caps: bool,
     pub has_digit: bool,
@@ -163,11 +170,21 @@ pub(crate) struct Tok {
 
 /// Tokenise into words: letters, digits, inner apostrophes and hyphens; a
 /// trailing possessive `'s` is left out of the token.
+#[cfg(test)]
 pub(crate) fn tokens(text: &str) -> Vec<Tok> {
+    let mut out = Vec::new();
+    tokens_into(text, &mut out);
+    out
+}
+
+/// [`tokens`] into a reused buffer (cleared first).
+pub(crate) fn tokens_into(text: &str, out: &mut Vec<Tok>) {
+    out.clear();
     if text.is_ascii() {
-        return tokens_ascii(text.as_bytes());
+        tokens_ascii(text.as_bytes(), out);
+    } else {
+        tokens_mixed(text, out);
     }
-    tokens_mixed(text)
 }
 
 /// The character starting at byte `i` of `text` (a char boundary) and its
@@ -184,9 +201,7 @@ fn char_at(text: &str, i: usize) -> Option<(char, usize)> {
 
 /// [`tokens`] for text with non-ASCII characters: the same tokens, walking
 /// bytes and decoding only the non-ASCII characters.
-fn tokens_mixed(text: &str) -> Vec<Tok> {
-    let n = text.len();
-    let mut out = Vec::with_capacity(n / 5 + 1);
+fn tokens_mixed(text: &str, out: &mut Vec<Tok>) {
     let mut i = 0;
     while let Some((c, len)) = char_at(text, i) {
         i += len;
@@ -219,9 +234,15 @@ fn tokens_mixed(text: &str) -> Vec<Tok> {
                 digit = true;
             }
         }
+        let b = text.as_bytes();
+        let mut alnum_end = start;
+        while alnum_end < b.len() && b[alnum_end].is_ascii_alphanumeric() {
+            alnum_end += 1;
+        }
         out.push(Tok {
             start,
             end: start + word.len(),
+            alnum_end,
             cap: c.is_uppercase(),
             all_caps: alpha >= 2 && all_upper,
             has_digit: digit,
@@ -229,7 +250,6 @@ fn tokens_mixed(text: &str) -> Vec<Tok> {
             lex: 0,
         });
     }
-    out
 }
 
 /// A listed first name that is not also a common word or eponym.
@@ -243,8 +263,7 @@ fn surname_bits(b: u16) -> bool {
 }
 
 /// [`tokens`] for ASCII text: the same tokens, one byte at a time.
-fn tokens_ascii(b: &[u8]) -> Vec<Tok> {
-    let mut out = Vec::with_capacity(b.len() / 5 + 1);
+fn tokens_ascii(b: &[u8], out: &mut Vec<Tok>) {
     let n = b.len();
     let mut i = 0;
     while i < n {
@@ -253,6 +272,7 @@ fn tokens_ascii(b: &[u8]) -> Vec<Tok> {
             continue;
         }
         let start = i;
+        let mut alnum_end = None;
         i += 1;
         while i < n {
             if b[i].is_ascii_alphanumeric() {
@@ -260,6 +280,7 @@ fn tokens_ascii(b: &[u8]) -> Vec<Tok> {
             } else if (b[i] == b'\'' || b[i] == b'-')
                 && b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric)
             {
+                alnum_end.get_or_insert(i);
                 i += 2;
             } else {
                 break;
@@ -282,6 +303,7 @@ fn tokens_ascii(b: &[u8]) -> Vec<Tok> {
         out.push(Tok {
             start,
             end,
+            alnum_end: alnum_end.unwrap_or(i),
             cap: word[0].is_ascii_uppercase(),
             all_caps: alpha >= 2 && upper == alpha,
             has_digit: digit,
@@ -289,7 +311,6 @@ fn tokens_ascii(b: &[u8]) -> Vec<Tok> {
             lex: 0,
         });
     }
-    out
 }
 
 fn deleet(word: &str, one_as: char) -> String {
@@ -313,18 +334,16 @@ impl NameModel {
     /// Load `names.toml` and the two name lists.
     pub(crate) fn load(src: &Sources, triggers: &mut TriggerTable) -> Result<NameModel, RuleError> {
         let spec: NamesSpec = parse_toml(NAMES_FILE, &src.names)?;
-        let ids =
-            |v: &[String], t: &mut TriggerTable| v.iter().map(|w| t.id(w)).collect::<Vec<u32>>();
+        let ids = |v: &[String], t: &mut TriggerTable| TriggerSet::new(v.iter().map(|w| t.id(w)));
         let first = name_set(FIRST_NAMES_FILE, &src.first_names)?;
         let surnames = name_set(SURNAMES_FILE, &src.surnames)?;
-        let mut lex: HashMap<Box<[u8]>, u16, BuildHasherDefault<Fnv>> = HashMap::default();
-        let mut add = |words: &mut dyn Iterator<Item = String>, bit: u16| {
-            for w in words {
-                *lex.entry(w.into_bytes().into_boxed_slice()).or_default() |= bit;
+        let mut names: HashMap<Box<[u8]>, u16, BuildHasherDefault<Fnv>> = HashMap::default();
+        for (list, bit) in [(&first, FIRST), (&surnames, SURNAME)] {
+            for w in list {
+                *names.entry(w.as_bytes().into()).or_default() |= bit;
             }
-        };
-        add(&mut first.iter().cloned(), FIRST);
-        add(&mut surnames.iter().cloned(), SURNAME);
+        }
+        let mut small = Vec::new();
         for (list, bit) in [
             (&spec.titles, TITLE),
             (&spec.clinician_titles, CLINICIAN),
@@ -337,18 +356,32 @@ impl NameModel {
             (&spec.not_names, NOT_NAME),
             (&spec.ambiguous_names, AMBIGUOUS),
         ] {
-            add(&mut list.iter().map(|w| w.trim().to_ascii_lowercase()), bit);
+            small.extend(list.iter().map(|w| (w.trim().to_ascii_lowercase(), bit)));
+        }
+        // The exclusions travel with the names too, so a name probe alone
+        // (leetspeak readings) knows a listed name is also a common word.
+        for (w, bit) in &small {
+            if bit & (NOT_NAME | AMBIGUOUS) != 0 {
+                *names.entry(w.as_bytes().into()).or_default() |= bit;
+            }
         }
         Ok(NameModel {
-            lex,
+            names,
+            small,
             patient_cues: ids(&spec.patient_cues, triggers),
             colleague_cues: ids(&spec.colleague_cues, triggers),
             public_cues: ids(&spec.public_cues, triggers),
         })
     }
 
-    /// List bits of a word (one hash probe, no allocation).
-    fn bits(&self, w: &str) -> u16 {
+    /// The small word lists and their bits (for the detector's lexicon,
+    /// which fills [`Tok::lex`]).
+    pub(crate) fn small_words(&self) -> &[(String, u16)] {
+        &self.small
+    }
+
+    /// Name-list bits (`FIRST`, `SURNAME`) of a word (one probe, no allocation).
+    fn name_bits(&self, w: &str) -> u16 {
         let b = w.as_bytes();
         if b.len() > 40 || !w.is_ascii() {
             return 0;
@@ -357,23 +390,30 @@ impl NameModel {
         for (i, c) in b.iter().enumerate() {
             buf[i] = c.to_ascii_lowercase();
         }
-        self.lex.get(&buf[..b.len()]).copied().unwrap_or(0)
+        self.names.get(&buf[..b.len()]).copied().unwrap_or(0)
     }
 
-    /// Fill in the list bits of every token: the one lexicon probe per word
-    /// that all name recognisers share.
-    pub(crate) fn annotate(&self, text: &str, toks: &mut [Tok]) {
-        for t in toks {
-            t.lex = self.bits(&text[t.start..t.end]);
-        }
+    /// All list bits of a token: its small-list bits plus its name bits.
+    fn bits_of(&self, text: &str, t: &Tok) -> u16 {
+        t.lex | self.name_bits(&text[t.start..t.end])
+    }
+
+    /// A listed first name that is not also a common word or eponym.
+    fn first(&self, text: &str, t: &Tok) -> bool {
+        first_bits(self.bits_of(text, t))
+    }
+
+    /// A listed surname that is not also a common word or eponym.
+    fn surname(&self, text: &str, t: &Tok) -> bool {
+        surname_bits(self.bits_of(text, t))
     }
 
     fn is_first(&self, w: &str) -> bool {
-        first_bits(self.bits(w))
+        first_bits(self.name_bits(w))
     }
 
     fn is_surname(&self, w: &str) -> bool {
-        surname_bits(self.bits(w))
+        surname_bits(self.name_bits(w))
     }
 
     /// A capitalised word that can be part of a name (not a common word).
@@ -413,7 +453,7 @@ impl NameModel {
     /// All name findings: (normalised span, recogniser, confidence factor).
     pub(crate) fn find(&self, ctx: &Ctx<'_>) -> Vec<(Range<usize>, PersonRule, f32)> {
         let text = ctx.text;
-        let toks = &ctx.toks;
+        let toks = ctx.toks;
         let mut out = Vec::new();
         let public = ctx.any(&self.public_cues);
         let n = toks.len();
@@ -453,12 +493,12 @@ impl NameModel {
                         // lowercase ("mrs okafor"), never after a capitalised part.
                         let lower_name = names == 0 || !toks[i + 1 + initials].cap;
                         let ok = if tj.cap {
-                            self.cap_name(text, &tj) || (tj.all_caps && surname_bits(tj.lex))
+                            self.cap_name(text, &tj) || (tj.all_caps && self.surname(text, &tj))
                         } else {
                             lower_name
                                 && wj.len() >= 3
                                 && !tj.has_digit
-                                && (first_bits(tj.lex) || surname_bits(tj.lex))
+                                && (self.first(text, &tj) || self.surname(text, &tj))
                         };
                         if !ok {
                             break;
@@ -482,7 +522,7 @@ impl NameModel {
             if t.all_caps && !t.has_digit && w.len() >= 3 && i + 1 < n && t.lex & NOT_NAME == 0 {
                 let nx = toks[i + 1];
                 let gap = &text[t.end..nx.start];
-                if gap.trim() == "," && gap.len() <= 3 && nx.cap && first_bits(nx.lex) {
+                if gap.trim() == "," && gap.len() <= 3 && nx.cap && self.first(text, &nx) {
                     let mut end = nx.end;
                     if i + 2 < n {
                         let t2 = toks[i + 2];
@@ -540,7 +580,7 @@ impl NameModel {
                         if gap.len() <= 12
                             && !gap.contains('.')
                             && self.cap_name(text, &tj)
-                            && first_bits(tj.lex)
+                            && self.first(text, &tj)
                         {
                             let mut end = tj.end;
                             if j + 1 < n
@@ -586,7 +626,7 @@ impl NameModel {
             {
                 // Optional surname between the first name and the description.
                 let mut last = i;
-                if first_bits(t.lex)
+                if self.first(text, &t)
                     && Self::tight(text, &t, &toks[i + 1])
                     && self.cap_name(text, &toks[i + 1])
                 {
@@ -603,7 +643,7 @@ impl NameModel {
                             || (gap == " (" && k == last + 2 && dw.eq_ignore_ascii_case("one"))
                     });
                     // Names outside the lists need the bracketed form "Name (the …".
-                    let listed = first_bits(t.lex);
+                    let listed = self.first(text, &t);
                     if (gap == " (" || (listed && gap == ", "))
                         && the.eq_ignore_ascii_case("the")
                         && desc
@@ -617,7 +657,7 @@ impl NameModel {
             // 7. Full name next to a clinical cue.
             if !public
                 && self.cap_name(text, &t)
-                && first_bits(t.lex)
+                && self.first(text, &t)
                 && i + 1 < n
                 && !self.prev_is_clinician(text, toks, i)
             {
@@ -631,7 +671,7 @@ impl NameModel {
                     if j < n
                         && Self::tight(text, &t2, &toks[j])
                         && self.cap_name(text, &toks[j])
-                        && surname_bits(toks[j].lex)
+                        && self.surname(text, &toks[j])
                     {
                         end = toks[j].end;
                         j += 1;
@@ -707,9 +747,15 @@ mod tests {
             let letters = word.chars().filter(|c| c.is_alphabetic());
             let all_caps = word.chars().filter(|c| c.is_alphabetic()).count() >= 2
                 && letters.clone().all(char::is_uppercase);
+            let alnum_end = start
+                + text[start..]
+                    .bytes()
+                    .take_while(u8::is_ascii_alphanumeric)
+                    .count();
             out.push(Tok {
                 start,
                 end,
+                alnum_end,
                 cap: first.is_uppercase(),
                 all_caps,
                 has_digit: word.chars().any(|c| c.is_ascii_digit()),
@@ -720,8 +766,16 @@ mod tests {
         out
     }
 
-    fn tok_tuple(t: &Tok) -> (usize, usize, bool, bool, bool, bool) {
-        (t.start, t.end, t.cap, t.all_caps, t.has_digit, t.has_alpha)
+    fn tok_tuple(t: &Tok) -> (usize, usize, usize, bool, bool, bool, bool) {
+        (
+            t.start,
+            t.end,
+            t.alnum_end,
+            t.cap,
+            t.all_caps,
+            t.has_digit,
+            t.has_alpha,
+        )
     }
 
     #[test]
@@ -778,7 +832,9 @@ mod tests {
             "SMITH, John | 4 West bed 12's",
         ];
         for text in rows {
-            let a: Vec<(usize, usize, bool, bool, bool, bool)> = tokens_ascii(text.as_bytes())
+            let mut ascii = Vec::new();
+            tokens_ascii(text.as_bytes(), &mut ascii);
+            let a: Vec<(usize, usize, bool, bool, bool, bool)> = ascii
                 .iter()
                 .map(|t| (t.start, t.end, t.cap, t.all_caps, t.has_digit, t.has_alpha))
                 .collect();

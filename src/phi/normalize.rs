@@ -15,37 +15,56 @@
 //!   into a letter or a letter into a digit. Letter-for-digit readings
 //!   (`O` for 0, `l` for 1) and leetspeak (`3` for e) are decided later, per
 //!   token, by the recognisers that need them.
-//! - ASCII text without spelled-out digit runs is borrowed as is (fast path,
-//!   no allocation).
+//! - A message whose characters are all ASCII or *inert* (left as they are by
+//!   every fold: em dashes, emoji, accented letters…) is borrowed as is, with
+//!   no allocation; most messages take this path.
+//! - Otherwise the offset map is a short list of pieces (a copied stretch, or
+//!   the bytes one folded character produced), not one entry per byte.
 
 use std::borrow::Cow;
 use std::ops::Range;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
+
+/// One stretch of the view. Its view bytes run from `view` to the next
+/// piece's `view` (or the end of the view).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Piece {
+    /// First view byte of the piece.
+    view: u32,
+    /// Copied: the original byte of the piece's first view byte. Folded:
+    /// start of the original range every byte of the piece came from.
+    orig: u32,
+    /// Folded pieces: end of that original range (unused when copied).
+    orig_end: u32,
+    /// Whether the view bytes are the original bytes, one for one.
+    copied: bool,
+}
 
 /// The matching view of one message plus its offset map.
 #[derive(Debug, Clone)]
 pub struct Normalized<'a> {
     text: Cow<'a, str>,
-    /// For each byte of `text`, the original char range it came from
-    /// (start, end). Empty when `text` is the original (identity map).
-    map: Vec<(u32, u32)>,
-    original_len: usize,
+    original: &'a str,
+    /// Pieces in view order; empty when `text` is the original (identity map).
+    pieces: Vec<Piece>,
 }
 
 impl<'a> Normalized<'a> {
     /// Build the matching view of `original`.
     pub fn new(original: &'a str) -> Normalized<'a> {
-        let needs_fold = !original.is_ascii();
-        let (text, map): (Cow<'a, str>, Vec<(u32, u32)>) = if needs_fold {
-            let (t, m) = fold_chars(original);
-            (Cow::Owned(t), m)
+        let base = if original.is_ascii() || original.chars().all(is_inert) {
+            Normalized {
+                text: Cow::Borrowed(original),
+                original,
+                pieces: Vec::new(),
+            }
         } else {
-            (Cow::Borrowed(original), Vec::new())
-        };
-        let base = Normalized {
-            text,
-            map,
-            original_len: original.len(),
+            let (text, pieces) = fold_chars(original);
+            Normalized {
+                text: Cow::Owned(text),
+                original,
+                pieces,
+            }
         };
         match spelled_digit_runs(&base.text) {
             None => base,
@@ -60,23 +79,43 @@ impl<'a> Normalized<'a> {
 
     /// Whether the view is byte-identical to the original.
     pub fn is_identity(&self) -> bool {
-        self.map.is_empty()
+        self.pieces.is_empty()
+    }
+
+    /// Original byte range of view byte `i` (`i` < view length).
+    fn orig_of(&self, i: usize) -> (usize, usize) {
+        if self.pieces.is_empty() {
+            return (i, i + 1);
+        }
+        let k = self.pieces.partition_point(|p| p.view as usize <= i);
+        let p = self.pieces[k.saturating_sub(1)];
+        if p.copied {
+            let o = p.orig as usize + (i - p.view as usize);
+            (o, o + 1)
+        } else {
+            (p.orig as usize, p.orig_end as usize)
+        }
     }
 
     /// Map a byte range of the view back to a byte range of the original
     /// (char-aligned, within bounds).
     pub fn to_original(&self, r: Range<usize>) -> Range<usize> {
-        if self.map.is_empty() {
-            let s = r.start.min(self.original_len);
-            let e = r.end.clamp(s, self.original_len);
-            return s..e;
+        let n = self.original.len();
+        let view_len = self.text.len();
+        if r.start >= view_len {
+            return n..n;
         }
-        if self.map.is_empty() || r.start >= self.map.len() {
-            return self.original_len..self.original_len;
+        let (s, _) = self.orig_of(r.start);
+        let last = r.end.saturating_sub(1).clamp(r.start, view_len - 1);
+        let (_, e) = self.orig_of(last);
+        let mut s = s.min(n);
+        let mut e = e.clamp(s, n);
+        while s > 0 && !self.original.is_char_boundary(s) {
+            s -= 1;
         }
-        let s = self.map[r.start].0 as usize;
-        let last = r.end.saturating_sub(1).clamp(r.start, self.map.len() - 1);
-        let e = (self.map[last].1 as usize).max(s);
+        while e < n && !self.original.is_char_boundary(e) {
+            e += 1;
+        }
         s..e
     }
 
@@ -85,53 +124,68 @@ impl<'a> Normalized<'a> {
         // the given view sub-ranges (one per output byte).
         let old = self.text.as_ref();
         let mut text = String::with_capacity(old.len());
-        let mut map = Vec::with_capacity(old.len());
-        let orig_of = |i: usize| -> (u32, u32) {
-            if self.map.is_empty() {
-                let (s, e) = char_range_at(old, i);
-                (s as u32, e as u32)
-            } else {
-                self.map[i]
-            }
-        };
+        let mut pieces = Vec::new();
         let mut pos = 0usize;
         for (range, new, sources) in rewrites {
-            for i in pos..range.start {
-                map.push(orig_of(i));
-            }
+            self.copy_pieces(pos..range.start, text.len(), &mut pieces);
             text.push_str(&old[pos..range.start]);
-            text.push_str(new);
-            for src in sources {
-                let a = orig_of(src.start).0;
-                let b = orig_of(src.end.saturating_sub(1).max(src.start)).1;
-                map.push((a, b.max(a)));
+            for (k, src) in sources.iter().enumerate() {
+                let a = self.to_original(src.start..src.end.max(src.start + 1));
+                pieces.push(Piece {
+                    view: (text.len() + k) as u32,
+                    orig: a.start as u32,
+                    orig_end: a.end as u32,
+                    copied: false,
+                });
             }
+            text.push_str(new);
             pos = range.end;
         }
-        for i in pos..old.len() {
-            map.push(orig_of(i));
-        }
+        self.copy_pieces(pos..old.len(), text.len(), &mut pieces);
         text.push_str(&old[pos..]);
-        debug_assert_eq!(text.len(), map.len());
         Normalized {
             text: Cow::Owned(text),
-            map,
-            original_len: self.original_len,
+            original: self.original,
+            pieces,
         }
     }
-}
 
-/// Byte range of the char containing byte `i` (ASCII text: one byte).
-fn char_range_at(s: &str, i: usize) -> (usize, usize) {
-    let mut start = i.min(s.len());
-    while start > 0 && !s.is_char_boundary(start) {
-        start -= 1;
+    /// Append the pieces covering view range `seg`, moved to start at `at`.
+    fn copy_pieces(&self, seg: Range<usize>, at: usize, out: &mut Vec<Piece>) {
+        if seg.is_empty() {
+            return;
+        }
+        let shift = |v: usize| (at + v - seg.start) as u32;
+        if self.pieces.is_empty() {
+            out.push(Piece {
+                view: at as u32,
+                orig: seg.start as u32,
+                orig_end: 0,
+                copied: true,
+            });
+            return;
+        }
+        let first = self
+            .pieces
+            .partition_point(|p| p.view as usize <= seg.start)
+            .saturating_sub(1);
+        for p in &self.pieces[first..] {
+            let v = p.view as usize;
+            if v >= seg.end {
+                break;
+            }
+            let from = v.max(seg.start);
+            out.push(Piece {
+                view: shift(from),
+                orig: if p.copied {
+                    p.orig + (from - v) as u32
+                } else {
+                    p.orig
+                },
+                ..*p
+            });
+        }
     }
-    let mut end = (start + 1).min(s.len());
-    while end < s.len() && !s.is_char_boundary(end) {
-        end += 1;
-    }
-    (start, end)
 }
 
 /// Invisible format characters that disguise identifiers.
@@ -265,26 +319,57 @@ fn fold_one(c: char, out: &mut String) {
     }
 }
 
-fn fold_chars(original: &str) -> (String, Vec<(u32, u32)>) {
+/// Whether every fold leaves `c` as it is (so it can stay in a borrowed view).
+fn is_inert(c: char) -> bool {
+    if c.is_ascii() {
+        return true;
+    }
+    if is_invisible(c) || unicode_digit(c).is_some() || homoglyph(c).is_some() || punct(c).is_some()
+    {
+        return false;
+    }
+    match is_nfkc_quick(std::iter::once(c)) {
+        IsNormalized::Yes => true,
+        _ => std::iter::once(c).nfkc().eq(std::iter::once(c)),
+    }
+}
+
+fn fold_chars(original: &str) -> (String, Vec<Piece>) {
     let mut text = String::with_capacity(original.len());
-    let mut map = Vec::with_capacity(original.len());
+    let mut pieces: Vec<Piece> = Vec::new();
+    // Whether the last piece is a copied one that the next copied byte continues.
+    let mut open = false;
     for (i, c) in original.char_indices() {
-        let end = (i + c.len_utf8()) as u32;
-        if c.is_ascii() {
+        let end = i + c.len_utf8();
+        if is_inert(c) {
+            if !open {
+                pieces.push(Piece {
+                    view: text.len() as u32,
+                    orig: i as u32,
+                    orig_end: 0,
+                    copied: true,
+                });
+                open = true;
+            }
             text.push(c);
-            map.push((i as u32, end));
             continue;
         }
+        open = false;
         if is_invisible(c) {
             continue;
         }
         let before = text.len();
         fold_one(c, &mut text);
-        for _ in before..text.len() {
-            map.push((i as u32, end));
+        if text.len() > before {
+            pieces.push(Piece {
+                view: before as u32,
+                orig: i as u32,
+                orig_end: end as u32,
+                copied: false,
+            });
         }
     }
-    (text, map)
+    (text, pieces)
 }
 
 fn digit_word(w: &str) -> Option<u8> {
@@ -437,6 +522,34 @@ mod tests {
             &s[r],
             "zero seven seven zero zero, nine zero zero, three one five"
         );
+    }
+
+    #[test]
+    fn basics_inert_non_ascii_is_borrowed() {
+        // Em dashes, emoji and accented letters survive every fold: no copy.
+        let n = Normalized::new("IoM doc here — café 😂 ok");
+        assert!(n.is_identity());
+        // One foldable character anywhere makes an owned view.
+        assert!(!Normalized::new("café — ４").is_identity());
+    }
+
+    #[test]
+    fn mixed_folds_map_back_piece_by_piece() {
+        let s = "né — NHS ４１３\u{200b}186 0910, Mrs Wh\u{0435}atley 😂";
+        let n = Normalized::new(s);
+        let t = n.text();
+        assert_eq!(t, "né — NHS 413186 0910, Mrs Wheatley 😂");
+        let find = |needle: &str| {
+            let a = t.find(needle).unwrap();
+            &s[n.to_original(a..a + needle.len())]
+        };
+        assert_eq!(find("413186 0910"), "４１３\u{200b}186 0910");
+        assert_eq!(find("Wheatley"), "Wh\u{0435}atley");
+        assert_eq!(find("né —"), "né —");
+        assert_eq!(find("😂"), "😂");
+        // A range inside a multi-byte view char still maps to whole chars.
+        let e = t.find('é').unwrap();
+        assert_eq!(&s[n.to_original(e + 1..e + 2)], "é");
     }
 
     #[test]

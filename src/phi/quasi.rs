@@ -206,7 +206,7 @@ impl QuasiModel {
         let text = ctx.text;
         let mut out: Vec<(Range<usize>, Category)> = Vec::new();
         // One table probe per hit (ids of later rule files are not quasi words).
-        for h in &ctx.hits {
+        for h in ctx.hits {
             let bits = self.cats_of.get(h.word as usize).copied().unwrap_or(0);
             if bits == 0 {
                 continue;
@@ -226,7 +226,7 @@ impl QuasiModel {
         for m in self.age.find_iter(text) {
             out.push((m.range(), Category::Age));
         }
-        let toks = &ctx.toks;
+        let toks = ctx.toks;
         for t in toks {
             let w = &text[t.start..t.end];
             if !t.cap
