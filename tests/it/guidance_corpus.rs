@@ -21,9 +21,16 @@ struct Row {
     topic: String,
 }
 
+/// The corpus to measure: the dev file, or another file written the same way
+/// (`ROUNDS_GUIDANCE_CORPUS=path`), e.g. a held-out set.
+fn corpus_path() -> String {
+    std::env::var("ROUNDS_GUIDANCE_CORPUS").unwrap_or_else(|_| CORPUS.to_string())
+}
+
 fn load_corpus() -> Vec<Row> {
-    let text = std::fs::read_to_string(CORPUS)
-        .unwrap_or_else(|e| panic!("guidance dev corpus must exist at {CORPUS}: {e}"));
+    let path = corpus_path();
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("guidance corpus must exist at {path}: {e}"));
     let rows: Vec<Row> = text
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -81,7 +88,8 @@ fn dev_corpus_accuracy() {
     let n = rows.len() as f64;
     let (acc1, acc3) = (top1 as f64 / n, top3 as f64 / n);
     println!(
-        "guidance dev: n={} top1={:.3} top3={:.3} not_sure={}",
+        "guidance corpus {}: n={} top1={:.3} top3={:.3} not_sure={}",
+        corpus_path(),
         rows.len(),
         acc1,
         acc3,

@@ -35,8 +35,11 @@ struct Ident {
 }
 
 fn load() -> Vec<Line> {
-    let raw = std::fs::read_to_string(CORPUS).unwrap_or_else(|e| {
-        panic!("PHI corpus missing at {CORPUS}: {e} — the quality test cannot pass without it")
+    // Another file written the same way (e.g. a held-out set) can be measured
+    // with `ROUNDS_PHI_CORPUS=path`.
+    let path = std::env::var("ROUNDS_PHI_CORPUS").unwrap_or_else(|_| CORPUS.to_string());
+    let raw = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("PHI corpus missing at {path}: {e} — the quality test cannot pass without it")
     });
     let lines: Vec<Line> = raw
         .lines()
