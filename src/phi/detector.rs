@@ -26,6 +26,7 @@ use super::rules::{
 };
 use super::types::{Finding, Kind, Scan, Severity};
 use super::validate::Validator;
+use super::wordmap::WordMap;
 use regex::Regex;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -144,13 +145,15 @@ struct LexEntry {
     words: (u32, u32),
     /// Multi-word or punctuated triggers whose leading word it is.
     phrases: (u32, u32),
+    /// A spelled-out digit ("five").
+    digit_word: bool,
 }
 
 /// Lookup structures over the trigger table and the small word lists: one
 /// hash probe per token answers both.
 #[derive(Debug)]
 struct TriggerIndex {
-    lexicon: HashMap<Box<[u8]>, LexEntry, std::hash::BuildHasherDefault<super::names::Fnv>>,
+    lexicon: WordMap<LexEntry>,
     ids: Vec<u32>,
     /// Prefix triggers ("http*").
     prefixes: Vec<(Box<[u8]>, u32)>,
@@ -185,7 +188,7 @@ impl TriggerIndex {
                 phrases.entry(lead).or_default().push(id);
             }
         }
-        let mut lexicon: HashMap<Box<[u8]>, LexEntry, _> = HashMap::default();
+        let mut lexicon: HashMap<Box<[u8]>, LexEntry> = HashMap::default();
         let mut ids = Vec::new();
         let mut push = |list: &[u32]| {
             let s = ids.len() as u32;
@@ -200,6 +203,14 @@ impl TriggerIndex {
             let e: &mut LexEntry = lexicon.entry(w.as_bytes().into()).or_default();
             e.phrases = push(list);
         }
+        for w in [
+            "zero", "nought", "one", "two", "three", "four", "five", "six", "seven", "eight",
+            "nine",
+        ] {
+            if super::normalize::digit_word(w).is_some() {
+                lexicon.entry(w.as_bytes().into()).or_default().digit_word = true;
+            }
+        }
         for (w, bits) in small {
             if w.len() <= 40 {
                 lexicon.entry(w.as_bytes().into()).or_default().bits |= bits;
@@ -210,7 +221,10 @@ impl TriggerIndex {
             punct_first[usize::from(b)] = !punct[usize::from(b.to_ascii_lowercase())].is_empty();
         }
         TriggerIndex {
-            lexicon,
+            lexicon: WordMap::build(
+                lexicon.into_iter().map(|(w, e)| (w.into_vec(), e)),
+                |a, b| a.bits |= b.bits,
+            ),
             ids,
             prefixes,
             punct,
@@ -219,15 +233,8 @@ impl TriggerIndex {
     }
 
     /// The entry of a word (any case; ASCII, at most 40 bytes), if listed.
-    fn get(&self, word: &[u8]) -> Option<&LexEntry> {
-        if word.len() > 40 {
-            return None;
-        }
-        let mut buf = [0u8; 40];
-        for (d, s) in buf.iter_mut().zip(word) {
-            *d = s.to_ascii_lowercase();
-        }
-        self.lexicon.get(&buf[..word.len()])
+    fn get(&self, word: &[u8]) -> Option<LexEntry> {
+        self.lexicon.get(word)
     }
 
     fn slice(&self, (s, e): (u32, u32)) -> &[u32] {
@@ -270,6 +277,8 @@ pub(crate) struct CtxBufs {
     toks: Vec<Tok>,
     hits: Vec<Hit>,
     present: Vec<u64>,
+    /// Spelled-out digit words among the tokens (see [`Detector::hits`]).
+    digit_words: usize,
 }
 
 thread_local! {
@@ -471,8 +480,24 @@ impl Detector {
 
     /// Scan one message.
     pub fn scan(&self, text: &str) -> Scan {
-        let norm = Normalized::new(text);
-        let cands = self.resolve(norm.text());
+        // Fold first and scan. Spelled-out digits are read only when the
+        // scan saw enough digit words to form a run (rare); then the view
+        // with the digits read is scanned instead.
+        let (norm, cands) = with_scratch(|scratch| {
+            let norm = Normalized::folded(text);
+            super::names::tokens_into(norm.text(), &mut scratch.ctx.toks);
+            let cands = self.candidates_in(norm.text(), true, scratch);
+            if scratch.ctx.digit_words < 4 {
+                return (norm, cands);
+            }
+            let read = norm.clone().read_spelled_digits();
+            if read.text() == norm.text() {
+                return (norm, cands);
+            }
+            super::names::tokens_into(read.text(), &mut scratch.ctx.toks);
+            let cands = self.candidates_in(read.text(), true, scratch);
+            (read, cands)
+        });
         let mut findings: Vec<Finding> = cands
             .into_iter()
             .map(|c| {
@@ -529,8 +554,10 @@ impl Detector {
     /// Trigger hits, and each token's word-list bits: one lexicon probe per
     /// token (two when the token holds an apostrophe or hyphen), prefix
     /// triggers by comparison, punctuation-led triggers at their first byte.
-    fn hits(&self, text: &str, toks: &mut [Tok], hits: &mut Vec<Hit>) {
+    /// Returns how many tokens (or parts of hyphenated tokens) are spelled-out digits.
+    fn hits(&self, text: &str, toks: &mut [Tok], hits: &mut Vec<Hit>) -> usize {
         let bytes = text.as_bytes();
+        let mut digit_words = 0;
         let idx = &self.index;
         let substring = &self.triggers.substring;
         for t in toks.iter_mut() {
@@ -540,9 +567,14 @@ impl Detector {
             // Word-list bits belong to the whole token ("o'brien"), triggers
             // to its leading alphanumeric run ("o").
             t.lex = if run_end == t.end {
+                digit_words += usize::from(entry.is_some_and(|e| e.digit_word));
                 entry.map_or(0, |e| e.bits)
             } else {
                 let word = &bytes[t.start..t.end];
+                digit_words += text[t.start..t.end]
+                    .split(['-', '\''])
+                    .filter(|p| super::normalize::digit_word(p).is_some())
+                    .count();
                 if word.is_ascii() {
                     idx.get(word).map_or(0, |e| e.bits)
                 } else {
@@ -619,20 +651,21 @@ impl Detector {
         if hits.len() > before || hits.windows(2).any(|w| w[0].start > w[1].start) {
             hits.sort_by_key(|h| (h.start, h.end));
         }
+        digit_words
     }
 
-    /// Per-message facts of a normalised text, built in `scratch`.
+    /// Per-message facts of a normalised text, built in `bufs` (whose
+    /// tokens the caller has already filled from `text`).
     fn context<'t>(&self, text: &'t str, bufs: &'t mut CtxBufs) -> Ctx<'t> {
         let CtxBufs {
             toks,
             hits,
             present,
+            digit_words,
         } = bufs;
-        toks.clear();
         hits.clear();
         present.clear();
-        super::names::tokens_into(text, toks);
-        self.hits(text, toks, hits);
+        *digit_words = self.hits(text, toks, hits);
         present.resize(self.triggers.words.len().div_ceil(64), 0);
         for h in hits.iter() {
             present[(h.word / 64) as usize] |= 1u64 << (h.word % 64);
@@ -653,15 +686,13 @@ impl Detector {
         }
     }
 
-    /// All accepted candidates (normalised coordinates), after suppression and overlap resolution.
-    fn resolve(&self, text: &str) -> Vec<Candidate> {
-        self.candidates(text, true)
-    }
-
     /// Candidates after suppression; with `resolve`, also after overlap
     /// resolution (without it, every rule's own candidates, for example checks).
     fn candidates(&self, text: &str, resolve: bool) -> Vec<Candidate> {
-        with_scratch(|scratch| self.candidates_in(text, resolve, scratch))
+        with_scratch(|scratch| {
+            super::names::tokens_into(text, &mut scratch.ctx.toks);
+            self.candidates_in(text, resolve, scratch)
+        })
     }
 
     fn candidates_in(
@@ -1219,6 +1250,7 @@ mod tests {
         for text in &texts {
             let norm = Normalized::new(text);
             let mut bufs = CtxBufs::default();
+            super::super::names::tokens_into(norm.text(), &mut bufs.toks);
             let ctx = det.context(norm.text(), &mut bufs);
             for rule in &det.rules {
                 let Some(re) = &rule.regex else { continue };

@@ -32,6 +32,7 @@ mod rules;
 mod shape;
 pub mod types;
 mod validate;
+mod wordmap;
 
 pub use detector::Detector;
 pub use normalize::Normalized;

@@ -16,6 +16,7 @@ use super::detector::{Ctx, TriggerSet, TriggerTable};
 use super::rules::{
     FIRST_NAMES_FILE, NAMES_FILE, RuleError, SURNAMES_FILE, Sources, list_lines, parse_toml,
 };
+use super::wordmap::WordMap;
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -115,7 +116,7 @@ pub struct NameModel {
     public_cues: TriggerSet,
     /// First names and surnames (bits `FIRST`, `SURNAME`): the big lists,
     /// probed only for tokens a recogniser is looking at.
-    names: HashMap<Box<[u8]>, u16, BuildHasherDefault<Fnv>>,
+    names: WordMap<u16>,
     /// The small word lists with their bits, merged into the detector's
     /// lexicon so that every token gets them from its one probe.
     small: Vec<(String, u16)>,
@@ -366,7 +367,9 @@ impl NameModel {
             }
         }
         Ok(NameModel {
-            names,
+            names: WordMap::build(names.into_iter().map(|(w, b)| (w.into_vec(), b)), |a, b| {
+                *a |= b
+            }),
             small,
             patient_cues: ids(&spec.patient_cues, triggers),
             colleague_cues: ids(&spec.colleague_cues, triggers),
@@ -382,15 +385,7 @@ impl NameModel {
 
     /// Name-list bits (`FIRST`, `SURNAME`) of a word (one probe, no allocation).
     fn name_bits(&self, w: &str) -> u16 {
-        let b = w.as_bytes();
-        if b.len() > 40 || !w.is_ascii() {
-            return 0;
-        }
-        let mut buf = [0u8; 40];
-        for (i, c) in b.iter().enumerate() {
-            buf[i] = c.to_ascii_lowercase();
-        }
-        self.names.get(&buf[..b.len()]).copied().unwrap_or(0)
+        self.names.get(w.as_bytes()).unwrap_or(0)
     }
 
     /// All list bits of a token: its small-list bits plus its name bits.

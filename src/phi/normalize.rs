@@ -52,7 +52,13 @@ pub struct Normalized<'a> {
 impl<'a> Normalized<'a> {
     /// Build the matching view of `original`.
     pub fn new(original: &'a str) -> Normalized<'a> {
-        let base = if original.is_ascii() || original.chars().all(is_inert) {
+        Normalized::folded(original).read_spelled_digits()
+    }
+
+    /// The view with every fold applied but spelled-out digits not yet read
+    /// (see [`Normalized::read_spelled_digits`]).
+    pub fn folded(original: &'a str) -> Normalized<'a> {
+        if original.is_ascii() || original.chars().all(is_inert) {
             Normalized {
                 text: Cow::Borrowed(original),
                 original,
@@ -65,10 +71,14 @@ impl<'a> Normalized<'a> {
                 original,
                 pieces,
             }
-        };
-        match spelled_digit_runs(&base.text) {
-            None => base,
-            Some(rewrites) => base.apply_rewrites(&rewrites),
+        }
+    }
+
+    /// Read runs of four or more spelled-out digits as digits.
+    pub fn read_spelled_digits(self) -> Normalized<'a> {
+        match spelled_digit_runs(&self.text) {
+            None => self,
+            Some(rewrites) => self.apply_rewrites(&rewrites),
         }
     }
 
@@ -372,7 +382,8 @@ fn fold_chars(original: &str) -> (String, Vec<Piece>) {
     (text, pieces)
 }
 
-fn digit_word(w: &str) -> Option<u8> {
+/// The value of a spelled-out digit ("five", any case), if `w` is one.
+pub(crate) fn digit_word(w: &str) -> Option<u8> {
     let lw = w.as_bytes();
     if lw.len() < 3 || lw.len() > 5 {
         // "oh" is too ambiguous to read as zero.
