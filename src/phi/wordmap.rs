@@ -29,7 +29,21 @@ struct Slot<V> {
 pub struct WordMap<V: Copy + Default> {
     slots: Vec<Slot<V>>,
     shift: u32,
+    /// One bit per hash value's low bits, set for every inline word: most
+    /// probed words are not listed, and this small bitset (L1-sized for the
+    /// lexicon) rejects them without touching the slots.
+    filter: Vec<u64>,
+    filter_mask: u64,
     long: HashMap<Box<[u8]>, V>,
+}
+
+/// ASCII-lowercase eight bytes at once (every byte must be ASCII).
+fn lower8(x: u64) -> u64 {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // High bit of each byte: byte >= b'A', and byte > b'Z'.
+    let ge_a = x + 0x3f3f_3f3f_3f3f_3f3f;
+    let gt_z = x + 0x2525_2525_2525_2525;
+    x | ((ge_a & !gt_z & HIGH) >> 2)
 }
 
 /// The word lowercased into two little-endian words (`None` if not ASCII or too long).
@@ -38,22 +52,17 @@ fn inline_key(word: &[u8]) -> Option<[u64; 2]> {
         return None;
     }
     let mut buf = [0u8; INLINE];
-    for (d, &s) in buf.iter_mut().zip(word) {
-        if s >= 0x80 {
-            return None;
-        }
-        *d = s.to_ascii_lowercase();
+    buf[..word.len()].copy_from_slice(word);
+    let a = u64::from_le_bytes(buf[..8].try_into().ok()?);
+    let b = u64::from_le_bytes(buf[8..].try_into().ok()?);
+    if (a | b) & 0x8080_8080_8080_8080 != 0 {
+        return None;
     }
-    let (a, b) = buf.split_at(8);
-    Some([
-        u64::from_le_bytes(a.try_into().ok()?),
-        u64::from_le_bytes(b.try_into().ok()?),
-    ])
+    Some([lower8(a), lower8(b)])
 }
 
-fn hash(key: [u64; 2], len: usize, shift: u32) -> usize {
-    let h = (key[0] ^ key[1].rotate_left(29) ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    (h >> shift) as usize
+fn hash(key: [u64; 2], len: usize) -> u64 {
+    (key[0] ^ key[1].rotate_left(29) ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 impl<V: Copy + Default> WordMap<V> {
@@ -88,13 +97,19 @@ impl<V: Copy + Default> WordMap<V> {
             };
             cap
         ];
+        let filter_bits = (all.len() * 16).next_power_of_two().clamp(1 << 12, 1 << 18);
+        let filter_mask = filter_bits as u64 - 1;
+        let mut filter = vec![0u64; filter_bits / 64];
         let mut long = HashMap::new();
         for (w, v) in all {
             let Some(key) = inline_key(&w) else {
                 long.insert(w.into_boxed_slice(), v);
                 continue;
             };
-            let mut i = hash(key, w.len(), shift);
+            let h = hash(key, w.len());
+            let f = h & filter_mask;
+            filter[(f / 64) as usize] |= 1 << (f % 64);
+            let mut i = (h >> shift) as usize;
             while slots[i].len != 0 {
                 i = (i + 1) & (cap - 1);
             }
@@ -104,7 +119,13 @@ impl<V: Copy + Default> WordMap<V> {
                 val: v,
             };
         }
-        WordMap { slots, shift, long }
+        WordMap {
+            slots,
+            shift,
+            filter,
+            filter_mask,
+            long,
+        }
     }
 
     /// The value of `word` (any case), if listed.
@@ -118,8 +139,13 @@ impl<V: Copy + Default> WordMap<V> {
             }
             return self.long.get(word.to_ascii_lowercase().as_slice()).copied();
         };
+        let h = hash(key, word.len());
+        let f = h & self.filter_mask;
+        if self.filter[(f / 64) as usize] & (1 << (f % 64)) == 0 {
+            return None;
+        }
         let mask = self.slots.len() - 1;
-        let mut i = hash(key, word.len(), self.shift);
+        let mut i = (h >> self.shift) as usize;
         loop {
             let s = &self.slots[i];
             if s.len == 0 {
@@ -167,6 +193,16 @@ mod tests {
             "né",
         ] {
             assert_eq!(m.get(miss.as_bytes()), None, "{miss}");
+        }
+    }
+
+    #[test]
+    fn lower8_folds_only_ascii_capitals() {
+        let all: Vec<u8> = (0u8..0x80).collect();
+        for chunk in all.chunks(8) {
+            let x = u64::from_le_bytes(chunk.try_into().unwrap());
+            let want: Vec<u8> = chunk.iter().map(u8::to_ascii_lowercase).collect();
+            assert_eq!(lower8(x).to_le_bytes().to_vec(), want);
         }
     }
 
