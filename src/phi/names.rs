@@ -263,49 +263,70 @@ fn surname_bits(b: u16) -> bool {
     b & SURNAME != 0 && b & (NOT_NAME | AMBIGUOUS) == 0
 }
 
-/// [`tokens`] for ASCII text: the same tokens, one byte at a time.
+/// Byte classes for [`tokens_ascii`].
+const C_ALNUM: u8 = 1;
+const C_UPPER: u8 = 2;
+const C_ALPHA: u8 = 4;
+const C_DIGIT: u8 = 8;
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = if c.is_ascii_uppercase() {
+            C_ALNUM | C_UPPER | C_ALPHA
+        } else if c.is_ascii_lowercase() {
+            C_ALNUM | C_ALPHA
+        } else if c.is_ascii_digit() {
+            C_ALNUM | C_DIGIT
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+};
+
+/// [`tokens`] for ASCII text: the same tokens, in one pass over the bytes
+/// (a token's letter, capital and digit counts are kept as it is read).
 fn tokens_ascii(b: &[u8], out: &mut Vec<Tok>) {
     let n = b.len();
+    let class = |i: usize| CLASS[usize::from(b[i])];
     let mut i = 0;
     while i < n {
-        if !b[i].is_ascii_alphanumeric() {
+        if class(i) & C_ALNUM == 0 {
             i += 1;
             continue;
         }
         let start = i;
         let mut alnum_end = None;
-        i += 1;
+        let (mut upper, mut alpha, mut digit) = (0usize, 0usize, false);
         while i < n {
-            if b[i].is_ascii_alphanumeric() {
+            let c = class(i);
+            if c & C_ALNUM != 0 {
+                upper += usize::from(c & C_UPPER != 0);
+                alpha += usize::from(c & C_ALPHA != 0);
+                digit |= c & C_DIGIT != 0;
                 i += 1;
-            } else if (b[i] == b'\'' || b[i] == b'-')
-                && b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric)
-            {
+            } else if (b[i] == b'\'' || b[i] == b'-') && i + 1 < n && class(i + 1) & C_ALNUM != 0 {
                 alnum_end.get_or_insert(i);
-                i += 2;
+                i += 1;
             } else {
                 break;
             }
         }
         let mut end = i;
         if end - start > 2 && b[end - 2] == b'\'' && (b[end - 1] | 0x20) == b's' {
+            // A possessive 's is not part of the name.
+            alpha -= 1;
+            upper -= usize::from(b[end - 1] == b'S');
             end -= 2;
-        }
-        let word = &b[start..end];
-        let (mut upper, mut alpha, mut digit) = (0usize, 0usize, false);
-        for &c in word {
-            if c.is_ascii_alphabetic() {
-                alpha += 1;
-                upper += usize::from(c.is_ascii_uppercase());
-            } else if c.is_ascii_digit() {
-                digit = true;
-            }
         }
         out.push(Tok {
             start,
             end,
             alnum_end: alnum_end.unwrap_or(i),
-            cap: word[0].is_ascii_uppercase(),
+            cap: b[start].is_ascii_uppercase(),
             all_caps: alpha >= 2 && upper == alpha,
             has_digit: digit,
             has_alpha: alpha > 0,
