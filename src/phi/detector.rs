@@ -176,8 +176,10 @@ impl TriggerIndex {
             if w.is_empty() {
                 continue;
             } else if lead.is_empty() || !w.is_ascii() {
+                // Stored lowercase (triggers are), so the second byte can be
+                // compared with the text's lowercased byte directly.
                 let first = w.as_bytes()[0].to_ascii_lowercase();
-                punct[usize::from(first)].push((w.as_bytes().into(), id));
+                punct[usize::from(first)].push((w.to_ascii_lowercase().into_bytes().into(), id));
             } else if lead.len() == w.len() {
                 if t.substring[i] {
                     prefixes.push((lead.into_bytes().into(), id));
@@ -629,9 +631,15 @@ impl Detector {
                 continue;
             }
             let list = &idx.punct[usize::from(b.to_ascii_lowercase())];
+            let next = bytes.get(i + 1).map(u8::to_ascii_lowercase);
             for (p, w) in list {
                 let e = i + p.len();
-                if e > bytes.len() || !bytes[i..e].eq_ignore_ascii_case(p) {
+                // Most punctuation is followed by a space: compare the
+                // second byte before the whole trigger.
+                if e > bytes.len()
+                    || p.get(1).is_some_and(|&c| Some(c) != next)
+                    || !bytes[i..e].eq_ignore_ascii_case(p)
+                {
                     continue;
                 }
                 if p.last().is_some_and(u8::is_ascii_alphanumeric)
