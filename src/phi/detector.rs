@@ -1,16 +1,22 @@
 //! The scanning engine: compiled rules, the per-message pipeline and the verdict.
 //!
-//! Pipeline for one message: normalise (ASCII fast path) → tokenise, with one
-//! name-list probe per token (`NameModel::annotate`) and one trigger lookup
-//! per token (plus a small automaton for punctuation-led triggers) → cheap
-//! prefilters decide which regex rules can match at all (digit count, gate
-//! words, shape facts from `shape.rs`; there is deliberately no `RegexSet`
+//! Pipeline for one message: fold (`normalize.rs`; ASCII and inert
+//! characters borrowed as they are) → tokenise (one pass, byte classes) →
+//! one lexicon probe per token (`wordmap.rs`: trigger ids, the small word
+//! lists of `names.toml`, and whether it is a spelled-out digit; the big
+//! name lists are probed only for tokens a name recogniser looks at) plus
+//! punctuation-led triggers at their first byte → cheap prefilters decide
+//! which regex rules can match at all (digit count, gate words as sparse
+//! bitmasks, shape facts from `shape.rs`; there is deliberately no `RegexSet`
 //! over all rules: its lazy DFA needs more states than a cache can hold and
-//! rebuilds them on every new message) → those regexes, the digit-run
-//! recognisers, the name recogniser and the combination scorer → validators
-//! and context checks → suppression of clinical noise (only suppressors of
-//! kinds among the candidates run) → overlap resolution → spans mapped back
-//! to the original text.
+//! measured slower) → those regexes, the digit-run recognisers, the name
+//! recogniser and the combination scorer → validators and context checks →
+//! suppression of clinical noise (one `RegexSet` pass tells which suppressors
+//! can match at all; only those of kinds among the candidates run) → overlap
+//! resolution → spans mapped back to the original text. Spelled-out digits
+//! are read (and the message scanned again) only when the lexicon saw four
+//! digit words. Per-message buffers live in a thread-local scratch, so a scan
+//! allocates little beyond its findings.
 //!
 //! Invariants: spans are on char boundaries of the original text and never
 //! overlap; findings are sorted by start; explanations are built only from the
