@@ -69,8 +69,14 @@ pub(crate) struct Rule {
 
 #[derive(Debug)]
 struct Suppressor {
+    /// Named in test failures (the prefilter property test).
+    #[cfg_attr(not(test), expect(dead_code))]
+    id: String,
     regex: Regex,
     kinds: Vec<Kind>,
+    gate: TriggerSet,
+    /// Shape bits (any one needed); 0 = no shape requirement.
+    shape: u64,
 }
 
 /// Trigger words shared by all rules: one automaton, ids by position.
@@ -422,7 +428,13 @@ impl Detector {
                     return Err(rule_err(&s.id, &format!("example does not match: '{ex}'")));
                 }
             }
-            suppressors.push(Suppressor { regex, kinds });
+            suppressors.push(Suppressor {
+                id: s.id.clone(),
+                regex,
+                kinds,
+                gate: TriggerSet::new(s.gate.iter().map(|w| triggers.id(w))),
+                shape: parse_shapes(&s.id, &s.shape)?,
+            });
         }
         let index = TriggerIndex::build(&triggers, names.small_words());
         let mut person_rules = Vec::new();
@@ -740,9 +752,9 @@ impl Detector {
         if !cands.is_empty() {
             let mut blocked: Vec<(Range<usize>, &[Kind])> = Vec::new();
             let mut relevant: Vec<Range<usize>> = Vec::with_capacity(cands.len());
-            let possible = self.suppressor_set.matches(text);
+            let mut possible = None;
             for (si, s) in self.suppressors.iter().enumerate() {
-                if !possible.matched(si) {
+                if shape_or_gate_missing(s.shape, &s.gate, &ctx) {
                     continue;
                 }
                 relevant.clear();
@@ -755,6 +767,11 @@ impl Detector {
                 let Some(last_end) = relevant.iter().map(|r| r.end).max() else {
                     continue;
                 };
+                // One pass of the set tells which suppressors can match at all.
+                let set = possible.get_or_insert_with(|| self.suppressor_set.matches(text));
+                if !set.matched(si) {
+                    continue;
+                }
                 // Matches come in order of start: none after the last
                 // relevant candidate can overlap one.
                 for m in s.regex.find_iter(text) {
@@ -836,8 +853,7 @@ impl Detector {
     /// necessary condition of the rule's pattern. (`min_digits` and
     /// `require_context` are part of a rule's meaning, not prefilters.)
     fn prefiltered_out(rule: &Rule, ctx: &Ctx<'_>) -> bool {
-        (rule.shape != 0 && ctx.shapes & rule.shape == 0)
-            || (!rule.gate.is_empty() && !ctx.any(&rule.gate))
+        shape_or_gate_missing(rule.shape, &rule.gate, ctx)
     }
 
     fn regex_candidates(&self, ctx: &Ctx<'_>, out: &mut Vec<Candidate>) {
@@ -931,12 +947,27 @@ impl Detector {
     }
 }
 
+/// Whether a required shape (`shape != 0`) or gate word (non-empty `gate`)
+/// is missing from the message: then the pattern cannot match.
+fn shape_or_gate_missing(shape: u64, gate: &TriggerSet, ctx: &Ctx<'_>) -> bool {
+    (shape != 0 && ctx.shapes & shape == 0) || (!gate.is_empty() && !ctx.any(gate))
+}
+
 fn rule_err(rule: &str, reason: &str) -> RuleError {
     RuleError::Rule {
         file: RULES_FILE.to_string(),
         rule: rule.to_string(),
         reason: reason.to_string(),
     }
+}
+
+/// The bits of a rule's or suppressor's `shape` list.
+fn parse_shapes(id: &str, names: &[String]) -> Result<u64, RuleError> {
+    names.iter().try_fold(0u64, |acc, name| {
+        super::shape::parse(name)
+            .map(|b| acc | b)
+            .ok_or_else(|| rule_err(id, &format!("unknown shape '{name}'")))
+    })
 }
 
 fn compile_rule(spec: &RuleSpec, triggers: &mut TriggerTable) -> Result<Rule, RuleError> {
@@ -990,11 +1021,7 @@ fn compile_rule(spec: &RuleSpec, triggers: &mut TriggerTable) -> Result<Rule, Ru
         after: spec.after,
         require_context: spec.require_context,
         gate: TriggerSet::new(spec.gate.iter().map(|w| triggers.id(w))),
-        shape: spec.shape.iter().try_fold(0u64, |acc, name| {
-            super::shape::parse(name)
-                .map(|b| acc | b)
-                .ok_or_else(|| rule_err(&spec.id, &format!("unknown shape '{name}'")))
-        })?,
+        shape: parse_shapes(&spec.id, &spec.shape)?,
         min_digits: spec
             .min_digits
             .unwrap_or(usize::from(spec.engine == Engine::Digits)),
@@ -1273,6 +1300,15 @@ mod tests {
                         !Detector::prefiltered_out(rule, &ctx),
                         "rule {} is prefiltered out of a text it matches: {text:?}",
                         rule.id
+                    );
+                }
+            }
+            for s in &det.suppressors {
+                if s.regex.is_match(norm.text()) {
+                    assert!(
+                        !shape_or_gate_missing(s.shape, &s.gate, &ctx),
+                        "suppressor {} is prefiltered out of a text it matches: {text:?}",
+                        s.id
                     );
                 }
             }

@@ -137,6 +137,13 @@ pub struct SuppressSpec {
     /// Kinds it suppresses; empty means every kind except QUASI and PERSON.
     #[serde(default)]
     pub kinds: Vec<String>,
+    /// Speed-ups with the meaning they have for rules: the suppressor only
+    /// runs on messages holding one of these gate words / shapes, each a
+    /// necessary condition of its pattern.
+    #[serde(default)]
+    pub gate: Vec<String>,
+    #[serde(default)]
+    pub shape: Vec<String>,
     #[serde(default)]
     pub examples: Vec<String>,
 }
