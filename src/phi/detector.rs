@@ -985,8 +985,10 @@ pub(crate) struct DigitRuns {
 }
 
 /// Read a token of digits, allowing `O`/`o` for 0 and `l`/`I` for 1 when the
-/// token has at least two real digits and more digits than look-alikes.
-fn numeric_token(tok: &str, out: &mut String) -> bool {
+/// token has at least two real digits and more digits than look-alikes, or
+/// (`joined`: the token directly continues a numeric group) as many real
+/// digits as look-alikes ("9O" inside "O59-9O-l668").
+fn numeric_token(tok: &str, joined: bool, out: &mut String) -> bool {
     let mut real = 0;
     let mut fake = 0;
     for b in tok.bytes() {
@@ -996,7 +998,7 @@ fn numeric_token(tok: &str, out: &mut String) -> bool {
             _ => return false,
         }
     }
-    if real == 0 || (fake > 0 && (real < 2 || fake > real)) {
+    if real == 0 || (fake > 0 && (fake > real || (real < 2 && !joined))) {
         return false;
     }
     for b in tok.bytes() {
@@ -1037,18 +1039,18 @@ impl DigitRuns {
             // Tokens glued to non-ASCII letters are words, not numbers.
             let glued = (s > 0 && bytes[s - 1] >= 0x80) || (e < bytes.len() && bytes[e] >= 0x80);
             let digit_start = self.digits.len();
-            if !glued && numeric_token(&text[s..e], &mut self.digits) {
-                let joined = last_end.is_some_and(|le| {
-                    let gap = &bytes[le..s];
-                    !gap.is_empty()
-                        && gap.len() <= 3
-                        && gap
-                            .iter()
-                            .all(|b| matches!(b, b' ' | b'\t' | b'-' | b'.' | b'(' | b')' | b'\n'))
-                        && gap.iter().filter(|&&b| b == b'\n').count() <= 1
-                        && gap.iter().filter(|&&b| b == b'.').count() <= 1
-                        && !gap.starts_with(b". ")
-                });
+            let joined = last_end.is_some_and(|le| {
+                let gap = &bytes[le..s];
+                !gap.is_empty()
+                    && gap.len() <= 3
+                    && gap
+                        .iter()
+                        .all(|b| matches!(b, b' ' | b'\t' | b'-' | b'.' | b'(' | b')' | b'\n'))
+                    && gap.iter().filter(|&&b| b == b'\n').count() <= 1
+                    && gap.iter().filter(|&&b| b == b'.').count() <= 1
+                    && !gap.starts_with(b". ")
+            });
+            if !glued && numeric_token(&text[s..e], joined, &mut self.digits) {
                 if !joined && self.groups.len() > run_start {
                     self.runs.push(run_start..self.groups.len());
                     run_start = self.groups.len();
