@@ -984,7 +984,7 @@ pub(crate) struct DigitRuns {
     runs: Vec<Range<usize>>,
 }
 
-/// Read a token of digits, allowing `O`/`o` for 0 and `l`/`I` for 1 when the
+/// Read a token of digits, allowing `O`/`o` for 0, `l`/`I` for 1 and `S` for 5 when the
 /// token has at least two real digits and more digits than look-alikes, or
 /// (`joined`: the token directly continues a numeric group) as many real
 /// digits as look-alikes ("9O" inside "O59-9O-l668").
@@ -994,7 +994,7 @@ fn numeric_token(tok: &str, joined: bool, out: &mut String) -> bool {
     for b in tok.bytes() {
         match b {
             b'0'..=b'9' => real += 1,
-            b'O' | b'o' | b'l' | b'I' => fake += 1,
+            b'O' | b'o' | b'l' | b'I' | b'S' => fake += 1,
             _ => return false,
         }
     }
@@ -1005,6 +1005,7 @@ fn numeric_token(tok: &str, joined: bool, out: &mut String) -> bool {
         out.push(match b {
             b'O' | b'o' => '0',
             b'l' | b'I' => '1',
+            b'S' => '5',
             d => d as char,
         });
     }

@@ -377,6 +377,10 @@ fn fold_chars(original: &str) -> (String, Vec<Piece>) {
 
 fn digit_word(w: &str) -> Option<u8> {
     let lw = w.as_bytes();
+    if lw.len() == 2 && lw.eq_ignore_ascii_case(b"oh") {
+        // "oh" only counts inside a run of real digit words (see `flush`).
+        return Some(OH);
+    }
     if lw.len() < 3 || lw.len() > 5 {
         // "oh" is too ambiguous to read as zero.
         return None;
@@ -402,6 +406,10 @@ fn digit_word(w: &str) -> Option<u8> {
 
 type Rewrite = (Range<usize>, String, Vec<Range<usize>>);
 
+/// Marker digit for "oh": read as 0, but never counted towards a run's
+/// minimum of four spelled digits.
+const OH: u8 = 10;
+
 /// Find runs of four or more spelled-out digits ("five two six, seven …",
 /// "nine hundred, three five two", "double seven") and produce rewrites to
 /// ASCII digits: one digit per digit word ("hundred" after a digit word adds
@@ -418,7 +426,7 @@ fn spelled_digit_runs(text: &str) -> Option<Vec<Rewrite>> {
     // A pending "double"/"triple": (start, repeat count).
     let mut repeat: Option<(usize, u8)> = None;
     let flush = |run: &mut Vec<(usize, usize, u8, u8)>, out: &mut Vec<Rewrite>| {
-        let total: usize = run.iter().map(|g| g.3 as usize).sum();
+        let total: usize = run.iter().filter(|g| g.2 != OH).map(|g| g.3 as usize).sum();
         if total >= 4 {
             let start = run[0].0;
             let end = run[run.len() - 1].1;
@@ -431,7 +439,7 @@ fn spelled_digit_runs(text: &str) -> Option<Vec<Rewrite>> {
                     src.push(prev_end..*ws);
                 }
                 for _ in 0..*n {
-                    s.push((b'0' + d) as char);
+                    s.push((b'0' + if *d == OH { 0 } else { *d }) as char);
                     src.push(*ws..*we);
                 }
             }
@@ -644,6 +652,8 @@ mod tests {
             "number is 07700 9 00 3 5 2 ok"
         );
         assert_eq!(view("double seven, four two"), "77 4 2");
+        assert_eq!(view("oh one one three four"), "0 1 1 3 4");
+        assert_eq!(view("oh no, oh one two"), "oh no, oh one two");
         // Prose numbers stay words.
         assert_eq!(view("nine hundred patients"), "nine hundred patients");
     }
