@@ -157,7 +157,7 @@ struct LexEntry {
     words: (u32, u32),
     /// Multi-word or punctuated triggers whose leading word it is.
     phrases: (u32, u32),
-    /// A spelled-out digit ("five").
+    /// A spelled-out digit ("five") or a digit multiplier ("double").
     digit_word: bool,
 }
 
@@ -217,13 +217,16 @@ impl TriggerIndex {
             let e: &mut LexEntry = lexicon.entry(w.as_bytes().into()).or_default();
             e.phrases = push(list);
         }
-        for w in [
+        let digit_words = [
             "zero", "nought", "one", "two", "three", "four", "five", "six", "seven", "eight",
             "nine",
-        ] {
-            if super::normalize::digit_word(w).is_some() {
-                lexicon.entry(w.as_bytes().into()).or_default().digit_word = true;
-            }
+        ];
+        for w in digit_words
+            .iter()
+            .filter(|w| super::normalize::digit_word(w).is_some())
+            .chain(super::normalize::DIGIT_MULTIPLIERS.iter())
+        {
+            lexicon.entry(w.as_bytes().into()).or_default().digit_word = true;
         }
         for (w, bits) in small {
             if w.len() <= 40 {
@@ -500,17 +503,18 @@ impl Detector {
 
     /// Scan one message.
     pub fn scan(&self, text: &str) -> Scan {
-        // Fold first and scan. Spelled-out digits are read only when the
-        // scan saw enough digit words to form a run (rare); then the view
-        // with the digits read is scanned instead.
+        // Fold first and scan. The rewrites (spelled-out digits, defanged
+        // links) are tried only when the scan saw enough digit words or a
+        // defanged token (rare); when they change the view, it is scanned
+        // instead.
         let (norm, cands) = with_scratch(|scratch| {
             let norm = Normalized::folded(text);
             super::names::tokens_into(norm.text(), &mut scratch.ctx.toks);
             let cands = self.candidates_in(norm.text(), true, scratch);
-            if scratch.ctx.digit_words < 4 {
+            if !super::normalize::may_rewrite(norm.text(), scratch.ctx.digit_words) {
                 return (norm, cands);
             }
-            let read = norm.clone().read_spelled_digits();
+            let read = norm.clone().read_rewrites();
             if read.text() == norm.text() {
                 return (norm, cands);
             }
@@ -593,7 +597,12 @@ impl Detector {
                 let word = &bytes[t.start..t.end];
                 digit_words += text[t.start..t.end]
                     .split(['-', '\''])
-                    .filter(|p| super::normalize::digit_word(p).is_some())
+                    .filter(|p| {
+                        super::normalize::digit_word(p).is_some()
+                            || super::normalize::DIGIT_MULTIPLIERS
+                                .iter()
+                                .any(|m| p.eq_ignore_ascii_case(m))
+                    })
                     .count();
                 if word.is_ascii() {
                     idx.get(word).map_or(0, |e| e.bits)
@@ -1056,25 +1065,28 @@ pub(crate) struct DigitRuns {
     runs: Vec<Range<usize>>,
 }
 
-/// Read a token of digits, allowing `O`/`o` for 0 and `l`/`I` for 1 when the
-/// token has at least two real digits and more digits than look-alikes.
-fn numeric_token(tok: &str, out: &mut String) -> bool {
+/// Read a token of digits, allowing `O`/`o` for 0, `l`/`I` for 1 and `S` for 5 when the
+/// token has at least two real digits and more digits than look-alikes, or
+/// (`joined`: the token directly continues a numeric group) as many real
+/// digits as look-alikes ("9O" inside "O59-9O-l668").
+fn numeric_token(tok: &str, joined: bool, out: &mut String) -> bool {
     let mut real = 0;
     let mut fake = 0;
     for b in tok.bytes() {
         match b {
             b'0'..=b'9' => real += 1,
-            b'O' | b'o' | b'l' | b'I' => fake += 1,
+            b'O' | b'o' | b'l' | b'I' | b'S' => fake += 1,
             _ => return false,
         }
     }
-    if real == 0 || (fake > 0 && (real < 2 || fake > real)) {
+    if real == 0 || (fake > 0 && (fake > real || (real < 2 && !joined))) {
         return false;
     }
     for b in tok.bytes() {
         out.push(match b {
             b'O' | b'o' => '0',
             b'l' | b'I' => '1',
+            b'S' => '5',
             d => d as char,
         });
     }
@@ -1109,18 +1121,18 @@ impl DigitRuns {
             // Tokens glued to non-ASCII letters are words, not numbers.
             let glued = (s > 0 && bytes[s - 1] >= 0x80) || (e < bytes.len() && bytes[e] >= 0x80);
             let digit_start = self.digits.len();
-            if !glued && numeric_token(&text[s..e], &mut self.digits) {
-                let joined = last_end.is_some_and(|le| {
-                    let gap = &bytes[le..s];
-                    !gap.is_empty()
-                        && gap.len() <= 3
-                        && gap
-                            .iter()
-                            .all(|b| matches!(b, b' ' | b'\t' | b'-' | b'.' | b'(' | b')' | b'\n'))
-                        && gap.iter().filter(|&&b| b == b'\n').count() <= 1
-                        && gap.iter().filter(|&&b| b == b'.').count() <= 1
-                        && !gap.starts_with(b". ")
-                });
+            let joined = last_end.is_some_and(|le| {
+                let gap = &bytes[le..s];
+                !gap.is_empty()
+                    && gap.len() <= 3
+                    && gap
+                        .iter()
+                        .all(|b| matches!(b, b' ' | b'\t' | b'-' | b'.' | b'(' | b')' | b'\n'))
+                    && gap.iter().filter(|&&b| b == b'\n').count() <= 1
+                    && gap.iter().filter(|&&b| b == b'.').count() <= 1
+                    && !gap.starts_with(b". ")
+            });
+            if !glued && numeric_token(&text[s..e], joined, &mut self.digits) {
                 if !joined && self.groups.len() > run_start {
                     self.runs.push(run_start..self.groups.len());
                     run_start = self.groups.len();

@@ -52,11 +52,11 @@ pub struct Normalized<'a> {
 impl<'a> Normalized<'a> {
     /// Build the matching view of `original`.
     pub fn new(original: &'a str) -> Normalized<'a> {
-        Normalized::folded(original).read_spelled_digits()
+        Normalized::folded(original).read_rewrites()
     }
 
-    /// The view with every fold applied but spelled-out digits not yet read
-    /// (see [`Normalized::read_spelled_digits`]).
+    /// The view with every character fold applied but no rewrites yet (see
+    /// [`Normalized::read_rewrites`] and [`may_rewrite`]).
     pub fn folded(original: &'a str) -> Normalized<'a> {
         if original.is_ascii() || original.chars().all(is_inert) {
             Normalized {
@@ -74,11 +74,15 @@ impl<'a> Normalized<'a> {
         }
     }
 
-    /// Read runs of four or more spelled-out digits as digits.
-    pub fn read_spelled_digits(self) -> Normalized<'a> {
-        match spelled_digit_runs(&self.text) {
-            None => self,
-            Some(rewrites) => self.apply_rewrites(&rewrites),
+    /// Apply the rewrites that change lengths: runs of spelled-out digits
+    /// read as digits, and defanged links and addresses read plainly.
+    pub fn read_rewrites(self) -> Normalized<'a> {
+        let mut rewrites = spelled_digit_runs(&self.text).unwrap_or_default();
+        defang(&self.text, &mut rewrites);
+        if rewrites.is_empty() {
+            self
+        } else {
+            self.apply_rewrites(&rewrites)
         }
     }
 
@@ -382,9 +386,30 @@ fn fold_chars(original: &str) -> (String, Vec<Piece>) {
     (text, pieces)
 }
 
+/// Words that can make a spelled-out digit run shorter in words than in
+/// digits ("double seven", "nine hundred").
+pub(crate) const DIGIT_MULTIPLIERS: [&str; 3] = ["double", "triple", "hundred"];
+
+/// Whether [`Normalized::read_rewrites`] can change a folded view, given how
+/// many of its tokens are spelled-out digits or [`DIGIT_MULTIPLIERS`] (a run
+/// needs four digits, so at least two such words). A cheap necessary
+/// condition, so most messages skip the rewrite pass.
+pub(crate) fn may_rewrite(text: &str, digit_words: usize) -> bool {
+    if digit_words >= 2 {
+        return true;
+    }
+    let mut found = Vec::new();
+    defang(text, &mut found);
+    !found.is_empty()
+}
+
 /// The value of a spelled-out digit ("five", any case), if `w` is one.
 pub(crate) fn digit_word(w: &str) -> Option<u8> {
     let lw = w.as_bytes();
+    if lw.len() == 2 && lw.eq_ignore_ascii_case(b"oh") {
+        // "oh" only counts inside a run of real digit words (see `flush`).
+        return Some(OH);
+    }
     if lw.len() < 3 || lw.len() > 5 {
         // "oh" is too ambiguous to read as zero.
         return None;
@@ -410,30 +435,42 @@ pub(crate) fn digit_word(w: &str) -> Option<u8> {
 
 type Rewrite = (Range<usize>, String, Vec<Range<usize>>);
 
-/// Find runs of four or more spelled-out digits ("five two six, seven …")
-/// and produce rewrites to space-separated ASCII digits.
+/// Marker digit for "oh": read as 0, but never counted towards a run's
+/// minimum of four spelled digits.
+const OH: u8 = 10;
+
+/// Find runs of four or more spelled-out digits ("five two six, seven …",
+/// "nine hundred, three five two", "double seven") and produce rewrites to
+/// ASCII digits: one digit per digit word ("hundred" after a digit word adds
+/// two zeros, "double"/"triple" repeat the next digit word), groups
+/// separated by single spaces.
 fn spelled_digit_runs(text: &str) -> Option<Vec<Rewrite>> {
     let bytes = text.as_bytes();
-    // Words as (start, end, digit?) in order; separators between words must be
-    // only spaces, commas or hyphens for the run to continue.
+    // Groups as (start, end, digit, count) in order; separators between words
+    // must be only spaces, commas or hyphens for the run to continue.
     let mut out: Vec<Rewrite> = Vec::new();
-    let mut run: Vec<(usize, usize, u8)> = Vec::new();
+    let mut run: Vec<(usize, usize, u8, u8)> = Vec::new();
     let mut i = 0;
     let mut last_end = 0usize;
-    let flush = |run: &mut Vec<(usize, usize, u8)>, out: &mut Vec<Rewrite>| {
-        if run.len() >= 4 {
+    // A pending "double"/"triple": (start, repeat count).
+    let mut repeat: Option<(usize, u8)> = None;
+    let flush = |run: &mut Vec<(usize, usize, u8, u8)>, out: &mut Vec<Rewrite>| {
+        let total: usize = run.iter().filter(|g| g.2 != OH).map(|g| g.3 as usize).sum();
+        if total >= 4 {
             let start = run[0].0;
             let end = run[run.len() - 1].1;
-            let mut s = String::with_capacity(run.len() * 2);
-            let mut src = Vec::with_capacity(run.len() * 2);
-            for (k, (ws, we, d)) in run.iter().enumerate() {
+            let mut s = String::with_capacity(total * 2);
+            let mut src = Vec::with_capacity(total * 2);
+            for (k, (ws, we, d, n)) in run.iter().enumerate() {
                 if k > 0 {
                     s.push(' ');
                     let prev_end = run[k - 1].1;
                     src.push(prev_end..*ws);
                 }
-                s.push((b'0' + d) as char);
-                src.push(*ws..*we);
+                for _ in 0..*n {
+                    s.push((b'0' + if *d == OH { 0 } else { *d }) as char);
+                    src.push(*ws..*we);
+                }
             }
             out.push((start..end, s, src));
         }
@@ -446,20 +483,42 @@ fn spelled_digit_runs(text: &str) -> Option<Vec<Rewrite>> {
                 i += 1;
             }
             let word = &text[s..i];
+            let sep_ok = |from: usize| {
+                text[from..s]
+                    .bytes()
+                    .all(|b| b == b' ' || b == b',' || b == b'-')
+                    && s - from <= 3
+            };
             match digit_word(word) {
                 Some(d) => {
-                    let sep_ok = run.is_empty()
-                        || text[last_end..s]
-                            .bytes()
-                            .all(|b| b == b' ' || b == b',' || b == b'-')
-                            && s - last_end <= 3;
-                    if !sep_ok {
+                    let pending = repeat.take();
+                    let (gs, n) = pending.unwrap_or((s, 1));
+                    if pending.is_none() && !run.is_empty() && !sep_ok(last_end) {
                         flush(&mut run, &mut out);
                     }
-                    run.push((s, i, d));
+                    run.push((gs, i, d, n));
                     last_end = i;
                 }
-                None => flush(&mut run, &mut out),
+                None => {
+                    let lower = word.to_ascii_lowercase();
+                    if lower == "hundred"
+                        && repeat.is_none()
+                        && run.last().is_some_and(|g| g.3 == 1)
+                        && text[last_end..s].bytes().all(|b| b == b' ')
+                        && s - last_end <= 2
+                    {
+                        run.push((s, i, 0, 2));
+                        last_end = i;
+                    } else if (lower == "double" || lower == "triple") && repeat.is_none() {
+                        if !run.is_empty() && !sep_ok(last_end) {
+                            flush(&mut run, &mut out);
+                        }
+                        repeat = Some((s, if lower == "double" { 2 } else { 3 }));
+                    } else {
+                        repeat = None;
+                        flush(&mut run, &mut out);
+                    }
+                }
             }
         } else {
             i += 1;
@@ -467,6 +526,86 @@ fn spelled_digit_runs(text: &str) -> Option<Vec<Rewrite>> {
     }
     flush(&mut run, &mut out);
     if out.is_empty() { None } else { Some(out) }
+}
+
+/// Undo link and address defanging: `[.]`, `(.)`, `{.}`, `[dot]`, `(dot)`
+/// read as a dot, `[:]` as a colon, `[at]`, `(at)`, `[@]` as `@`, and
+/// `hxxp`/`hXXp` as `http`. Rewrites are merged into `out` in view order
+/// (skipping any that would overlap an existing one).
+fn defang(text: &str, out: &mut Vec<Rewrite>) {
+    let bytes = text.as_bytes();
+    if !bytes
+        .iter()
+        .any(|&b| b == b'[' || b == b'(' || b == b'{' || b == b'x' || b == b'X')
+    {
+        return;
+    }
+    const TOKENS: [(&str, &str); 9] = [
+        ("[.]", "."),
+        ("(.)", "."),
+        ("{.}", "."),
+        ("[dot]", "."),
+        ("(dot)", "."),
+        ("[:]", ":"),
+        ("[at]", "@"),
+        ("(at)", "@"),
+        ("[@]", "@"),
+    ];
+    let mut found: Vec<Rewrite> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'[' || b == b'(' || b == b'{' {
+            if let Some((tok, rep)) = TOKENS.iter().find(|(t, _)| {
+                bytes.len() - i >= t.len()
+                    && bytes[i..i + t.len()].eq_ignore_ascii_case(t.as_bytes())
+            }) {
+                let r = i..i + tok.len();
+                found.push((r.clone(), rep.to_string(), vec![r]));
+                i += tok.len();
+                continue;
+            }
+        } else if (b == b'h' || b == b'H')
+            && bytes.len() - i >= 5
+            && bytes[i + 1..i + 3].eq_ignore_ascii_case(b"xx")
+            && (bytes[i + 3] == b'p' || bytes[i + 3] == b'P')
+            && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
+            && (bytes[i + 4] == b':' || bytes[i + 4] == b's' || bytes[i + 4] == b'[')
+        {
+            found.push((
+                i..i + 4,
+                "http".to_string(),
+                (i..i + 4).map(|k| k..k + 1).collect(),
+            ));
+            i += 4;
+            continue;
+        }
+        i += 1;
+    }
+    if found.is_empty() {
+        return;
+    }
+    if out.is_empty() {
+        *out = found;
+        return;
+    }
+    let mut merged: Vec<Rewrite> = Vec::with_capacity(out.len() + found.len());
+    let mut a = std::mem::take(out).into_iter().peekable();
+    let mut f = found.into_iter().peekable();
+    loop {
+        let take_a = match (a.peek(), f.peek()) {
+            (Some(x), Some(y)) => x.0.start <= y.0.start,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        let next = if take_a { a.next() } else { f.next() }.unwrap();
+        if merged.last().is_some_and(|l| l.0.end > next.0.start) {
+            continue;
+        }
+        merged.push(next);
+    }
+    *out = merged;
 }
 
 #[cfg(test)]
@@ -533,6 +672,31 @@ mod tests {
             &s[r],
             "zero seven seven zero zero, nine zero zero, three one five"
         );
+    }
+
+    #[test]
+    fn spelled_hundreds_and_doubles() {
+        assert_eq!(
+            view("number is 07700 nine hundred, three five two ok"),
+            "number is 07700 9 00 3 5 2 ok"
+        );
+        assert_eq!(view("double seven, four two"), "77 4 2");
+        assert_eq!(view("oh one one three four"), "0 1 1 3 4");
+        assert_eq!(view("oh no, oh one two"), "oh no, oh one two");
+        // Prose numbers stay words.
+        assert_eq!(view("nine hundred patients"), "nine hundred patients");
+    }
+
+    #[test]
+    fn defanged_links_read_plain() {
+        let s = "see hxxps://www[.]example[.]com/u/x and a[at]b(.)org";
+        let n = Normalized::new(s);
+        assert_eq!(n.text(), "see https://www.example.com/u/x and a@b.org");
+        let t = n.text();
+        let a = t.find("https").unwrap();
+        let b = t.find(" and").unwrap();
+        assert_eq!(&s[n.to_original(a..b)], "hxxps://www[.]example[.]com/u/x");
+        assert!(Normalized::new("plain [x] (y) text").is_identity());
     }
 
     #[test]

@@ -358,8 +358,10 @@ pub fn phone(s: &str) -> bool {
                 // AU (02/03/04/07/08) or IE mobile/landline.
                 matches!(d[1], 1..=9) && !(d[1] == 8 && d[2] == 0 && d[3] == 0)
             } else if (6..=9).contains(&d[0]) && n == 10 && d[0] >= 6 {
-                // India mobile, or a NANP number starting 6–9.
-                true
+                // India mobile, or a NANP number starting 6–9; a number
+                // that is no valid NANP number (exchange starting 0/1) but
+                // passes the NHS check digit is read as an NHS number.
+                !((d[3] == 0 || d[3] == 1) && mod11(&d))
             } else {
                 (2..=9).contains(&d[0]) && (2..=9).contains(&d[3]) && !toll_free_public(&d)
             }
