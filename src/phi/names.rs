@@ -416,7 +416,22 @@ impl NameModel {
 
     /// A listed first name that is not also a common word or eponym.
     fn first(&self, text: &str, t: &Tok) -> bool {
-        first_bits(self.bits_of(text, t))
+        first_bits(self.bits_of(text, t)) || self.double_first(&text[t.start..t.end])
+    }
+
+    /// A hyphenated given name whose parts are both listed given names
+    /// ("Lily-Mae", "Jean-Paul"): as a compound it is not an ordinary word.
+    fn double_first(&self, w: &str) -> bool {
+        let mut parts = w.split('-');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(a), Some(b), None) => {
+                a.len() >= 2
+                    && b.len() >= 2
+                    && self.name_bits(a) & FIRST != 0
+                    && self.name_bits(b) & FIRST != 0
+            }
+            _ => false,
+        }
     }
 
     /// A listed surname that is not also a common word or eponym.
@@ -535,7 +550,12 @@ impl NameModel {
                 }
             }
             // 2. Surname-first banner: SMITH, John.
-            if t.all_caps && !t.has_digit && w.len() >= 3 && i + 1 < n && t.lex & NOT_NAME == 0 {
+            if t.all_caps
+                && !t.has_digit
+                && w.len() >= 3
+                && i + 1 < n
+                && t.lex & (NOT_NAME | PLACEHOLDER) == 0
+            {
                 let nx = toks[i + 1];
                 let gap = &text[t.end..nx.start];
                 if gap.trim() == "," && gap.len() <= 3 && nx.cap && self.first(text, &nx) {
@@ -583,7 +603,9 @@ impl NameModel {
                 }
             }
             // 4. Relationship word + first name ("her son Gareth", "Daughter (Tanya)").
-            if t.lex & RELATION != 0 && i + 1 < n {
+            // A capitalised word that is also a clinician title ("Sister Okafor",
+            // "Matron") names a colleague, not a relative.
+            if t.lex & RELATION != 0 && i + 1 < n && !(t.cap && t.lex & CLINICIAN != 0) {
                 let own = i > 0 && toks[i - 1].lex & OWN != 0;
                 if !own {
                     let mut j = i + 1;
@@ -593,10 +615,17 @@ impl NameModel {
                     if j < n {
                         let tj = toks[j];
                         let gap = &text[t.end..tj.start];
+                        // A listed first name, or any capitalised full name
+                        // ("Mum is Thandiwe Mokoena").
+                        let full = j + 1 < n
+                            && Self::tight(text, &tj, &toks[j + 1])
+                            && self.cap_name(text, &toks[j + 1])
+                            && !self.placeholder(text, &toks[j + 1]);
                         if gap.len() <= 12
                             && !gap.contains('.')
                             && self.cap_name(text, &tj)
-                            && self.first(text, &tj)
+                            && !self.placeholder(text, &tj)
+                            && (self.first(text, &tj) || full)
                         {
                             let mut end = tj.end;
                             if j + 1 < n
