@@ -1,7 +1,7 @@
 //! Finding the guidance topic that answers a member's question.
 //!
 //! Method: a field-weighted BM25 (BM25F-style) over thirteen "documents", one per topic. Text is
-//! normalised (NFKC, lower case, apostrophes dropped, UK/US spellings folded), chat spellings are
+//! normalised (NFKD with accents dropped, lower case, apostrophes dropped, UK/US spellings folded), chat spellings are
 //! expanded ("fb" → facebook, "pt" → patient, "dm" → direct message), stop words dropped, words
 //! stemmed with the Snowball English stemmer, and adjacent stems also indexed as pairs so phrases
 //! such as "friend request" or "duty candour" count for more than their words. Query words the
@@ -16,6 +16,7 @@ use std::collections::HashMap;
 
 use rust_stemmers::{Algorithm, Stemmer};
 use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
 use super::library::Library;
 
@@ -341,6 +342,30 @@ const CHAT_WORDS: &[(&str, &str)] = &[
     ("med", "medical"),
     ("meds", "medication"),
     ("rx", "prescribe"),
+    ("dx", "diagnosis"),
+    ("ddx", "diagnosis"),
+    ("hx", "history"),
+    ("tx", "treatment"),
+    ("sx", "symptoms"),
+    ("reg", "registrar"),
+    ("regs", "registrar"),
+    ("derm", "dermatology"),
+    ("derms", "dermatology"),
+    ("psych", "psychiatry"),
+    ("paeds", "pediatrics"),
+    ("peds", "pediatrics"),
+    ("gardai", "police"),
+    ("garda", "police"),
+    ("cops", "police"),
+    ("cop", "police"),
+    ("tiktoks", "tiktok"),
+    ("whatsapping", "whatsapp"),
+    ("whatsapped", "whatsapp"),
+    ("whatsapps", "whatsapp"),
+    ("screengrabs", "screenshot"),
+    ("screencaps", "screenshot"),
+    ("screenshotted", "screenshot"),
+    ("uni", "university"),
     ("vid", "video"),
     ("vids", "video"),
     ("pic", "photo"),
@@ -401,6 +426,10 @@ const CHAT_WORDS: &[(&str, &str)] = &[
     ("imho", ""),
     ("idk", ""),
     ("lol", ""),
+    ("gonna", ""),
+    ("wanna", ""),
+    ("gotta", ""),
+    ("kinda", ""),
     ("omg", ""),
     ("fyi", ""),
     ("ngl", ""),
@@ -633,12 +662,14 @@ const STOP_WORDS: &[&str] = &[
     "youve",
 ];
 
-/// Normalises text into the words the index uses: NFKC, lower case, apostrophes dropped, chat
+/// Normalises text into the words the index uses: NFKD without accents, lower case, apostrophes dropped, chat
 /// spellings expanded, UK/US spellings folded, "x-ray" joined, stop words removed. The words are
 /// not yet stemmed.
 pub fn tokenize(text: &str) -> Vec<String> {
     let mut cleaned = String::with_capacity(text.len());
-    for c in text.nfkc() {
+    // NFKD splits accented letters ("gardaí", "café") into letter + combining mark; the marks
+    // are dropped so accented and plain spellings meet.
+    for c in text.nfkd().filter(|c| !is_combining_mark(*c)) {
         match c {
             '\'' | '’' | '‘' | 'ʼ' => {}
             c if c.is_alphanumeric() => cleaned.extend(c.to_lowercase()),
