@@ -38,6 +38,28 @@ const K1: f32 = 1.2;
 const B: f32 = 0.5;
 /// A typo-corrected word counts this much of an exact match.
 const FUZZY_DISCOUNT: f32 = 0.7;
+/// A general social platform name on its own counts this much of an ordinary word.
+const PLATFORM_DISCOUNT: f32 = 0.3;
+/// Platforms used for every kind of post or message; naming one says little about the topic.
+/// (Specialised sites such as review or fitness-tracking sites are not listed: they do.)
+const GENERAL_PLATFORMS: &[&str] = &[
+    "facebook",
+    "instagram",
+    "twitter",
+    "tiktok",
+    "youtube",
+    "snapchat",
+    "reddit",
+    "linkedin",
+    "whatsapp",
+    "discord",
+    "telegram",
+    "bluesky",
+    "mastodon",
+    "slack",
+    "messenger",
+    "viber",
+];
 /// Score scale for turning raw scores into 0–1 strengths.
 const SCORE_SCALE: f32 = 6.0;
 
@@ -204,8 +226,15 @@ impl SearchIndex {
         }
 
         let mut query: Vec<(String, f32)> = Vec::with_capacity(stems.len() * 2);
-        for (st, f) in &stems {
-            push_max(&mut query, st.clone(), *f);
+        for ((st, f), w) in stems.iter().zip(&words) {
+            // A general platform name says where, not what: members ask about every topic on
+            // every platform, so on its own it counts for little (pairs keep full weight).
+            let f = if GENERAL_PLATFORMS.contains(&w.as_str()) {
+                f * PLATFORM_DISCOUNT
+            } else {
+                *f
+            };
+            push_max(&mut query, st.clone(), f);
         }
         for pair in stems.windows(2) {
             let f = pair[0].1.min(pair[1].1);
@@ -595,8 +624,11 @@ const STOP_WORDS: &[&str] = &[
     "shouldnt",
     "so",
     "some",
+    "somebody",
+    "someone",
     "something",
     "still",
+    "stuff",
     "such",
     "sure",
     "than",
