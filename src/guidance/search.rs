@@ -40,7 +40,8 @@ const B: f32 = 0.5;
 const FUZZY_DISCOUNT: f32 = 0.7;
 /// A general social platform name on its own counts this much of an ordinary word.
 const PLATFORM_DISCOUNT: f32 = 0.3;
-/// Platforms used for every kind of post or message; naming one says little about the topic.
+/// Platforms (and their post kinds) used for every kind of post or message; naming one says
+/// little about the topic.
 /// (Specialised sites such as review or fitness-tracking sites are not listed: they do.)
 const GENERAL_PLATFORMS: &[&str] = &[
     "facebook",
@@ -59,7 +60,44 @@ const GENERAL_PLATFORMS: &[&str] = &[
     "slack",
     "messenger",
     "viber",
+    "tweet",
+    "tweets",
+    "tweeted",
+    "tweeting",
+    "podcast",
+    "podcasts",
+    "blog",
+    "blogs",
 ];
+/// Job titles and grades, which mostly say who is asking rather than what about.
+const ROLE_DISCOUNT: f32 = 0.5;
+const ROLES: &[&str] = &[
+    "doctor",
+    "doctors",
+    "gp",
+    "gps",
+    "consultant",
+    "consultants",
+    "registrar",
+    "trainee",
+    "resident",
+    "intern",
+    "physician",
+    "surgeon",
+    "medic",
+    "nurse",
+    "nurses",
+    "student",
+    "junior",
+    "fy1",
+    "fy2",
+    "f1",
+    "f2",
+    "sho",
+    "nchd",
+];
+/// A pair of words one apart counts this much of an adjacent pair.
+const SKIP_PAIR_FACTOR: f32 = 0.5;
 /// Score scale for turning raw scores into 0–1 strengths.
 const SCORE_SCALE: f32 = 6.0;
 
@@ -231,6 +269,8 @@ impl SearchIndex {
             // every platform, so on its own it counts for little (pairs keep full weight).
             let f = if GENERAL_PLATFORMS.contains(&w.as_str()) {
                 f * PLATFORM_DISCOUNT
+            } else if ROLES.contains(&w.as_str()) {
+                f * ROLE_DISCOUNT
             } else {
                 *f
             };
@@ -239,6 +279,12 @@ impl SearchIndex {
         for pair in stems.windows(2) {
             let f = pair[0].1.min(pair[1].1);
             push_max(&mut query, pair_key(&pair[0].0, &pair[1].0), f);
+        }
+        // Pairs one word apart, at a discount, so "posting my full name" still meets "posting my
+        // name" and "wrong whatsapp group" meets "wrong group".
+        for triple in stems.windows(3) {
+            let f = triple[0].1.min(triple[2].1) * SKIP_PAIR_FACTOR;
+            push_max(&mut query, pair_key(&triple[0].0, &triple[2].0), f);
         }
 
         let mut scores = vec![0.0f32; self.slugs.len()];
@@ -395,6 +441,9 @@ const CHAT_WORDS: &[(&str, &str)] = &[
     ("screencaps", "screenshot"),
     ("screenshotted", "screenshot"),
     ("uni", "university"),
+    ("mate", "friend"),
+    ("mates", "friends"),
+    ("bestie", "friend"),
     ("vid", "video"),
     ("vids", "video"),
     ("pic", "photo"),
