@@ -817,6 +817,12 @@ pub fn tokenize(text: &str) -> Vec<String> {
     while i < raw.len() {
         let word = raw[i];
         i += 1;
+        // "A&E" / "A and E" (the & is already a space): the emergency department.
+        if word == "a" && raw.get(i).is_some_and(|n| *n == "e") {
+            i += 1;
+            out.push("emergency".to_owned());
+            continue;
+        }
         // "x-ray", "x ray", "xrays"
         if word == "x" {
             if raw.get(i).is_some_and(|n| *n == "ray" || *n == "rays") {
@@ -908,6 +914,7 @@ mod tests {
         // Fullwidth letters fold under NFKC.
         assert_eq!(tokenize("ｆｂ"), ["facebook"]);
         assert_eq!(tokenize("X-ray on Twitter/X"), ["xray", "twitter"]);
+        assert_eq!(tokenize("go to A&E"), ["emergency"]);
     }
 
     #[test]
