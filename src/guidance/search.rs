@@ -1,10 +1,10 @@
 //! Finding the guidance topic that answers a member's question.
 //!
 //! Method: a field-weighted BM25 (BM25F-style) over thirteen "documents", one per topic. Text is
-//! normalised (NFKD with accents dropped, lower case, apostrophes dropped, UK/US spellings folded), chat spellings are
-//! expanded ("fb" → facebook, "pt" → patient, "dm" → direct message), stop words dropped, words
-//! stemmed with the Snowball English stemmer, and adjacent stems also indexed as pairs so phrases
-//! such as "friend request" or "duty candour" count for more than their words; in the question,
+//! normalised (NFKD with accents dropped, lower case, apostrophes dropped, UK/US spellings
+//! folded), chat spellings are expanded ("fb" → facebook, "pt" → patient, "dm" → direct message),
+//! stop words dropped, words stemmed with the Snowball English stemmer, and adjacent stems also
+//! indexed as pairs so phrases such as "friend request" or "duty candour" count for more than their words; in the question,
 //! words one apart also pair up at a discount ("posting my full name" meets "posting my name").
 //! Query words the index has never seen are matched to indexed words within a small edit distance
 //! (typos) at a discount. Words that say where or who rather than what (general platform names
