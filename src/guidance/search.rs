@@ -4,12 +4,12 @@
 //! normalised (NFKD with accents dropped, lower case, apostrophes dropped, UK/US spellings
 //! folded), chat spellings are expanded ("fb" → facebook, "pt" → patient, "dm" → direct message),
 //! stop words dropped, words stemmed with the Snowball English stemmer, and adjacent stems also
-//! indexed as pairs so phrases such as "friend request" or "duty candour" count for more than their words; in the question,
-//! words one apart also pair up at a discount ("posting my full name" meets "posting my name").
-//! Query words the index has never seen are matched to indexed words within a small edit distance
-//! (typos) at a discount. Words that say where or who rather than what (general platform names
-//! such as facebook or tiktok, job titles such as gp or consultant) count for less on their own,
-//! so the rest of the question decides the topic.
+//! indexed as pairs so phrases such as "friend request" or "duty candour" count for more than
+//! their words; in the question, words one apart also pair up at a discount ("posting my full
+//! name" meets "posting my name"). Query words the index has never seen are matched to indexed
+//! words within a small edit distance (typos) at a discount. Words that say where or who rather
+//! than what (general platform names such as facebook or tiktok, job titles such as gp or
+//! consultant) count for less on their own, so the rest of the question decides the topic.
 //!
 //! Invariants: searching is pure and allocation-light (well under a millisecond per question on
 //! the shipped content); it never logs or stores the question; `ranked` always lists every topic,
