@@ -806,9 +806,9 @@ const STOP_WORDS: &[&str] = &[
     "youve",
 ];
 
-/// Normalises text into the words the index uses: NFKD without accents, lower case, apostrophes dropped, chat
-/// spellings expanded, UK/US spellings folded, "x-ray" joined, stop words removed. The words are
-/// not yet stemmed.
+/// Normalises text into the words the index uses: NFKD without accents, lower case, apostrophes
+/// dropped, chat spellings expanded, UK/US spellings folded, "x-ray" joined, "A&E" read as
+/// emergency, stop words removed. The words are not yet stemmed.
 pub fn tokenize(text: &str) -> Vec<String> {
     let mut cleaned = String::with_capacity(text.len());
     // NFKD splits accented letters ("gardaí", "café") into letter + combining mark; the marks
