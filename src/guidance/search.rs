@@ -34,6 +34,9 @@ const W_KEY_POINTS: f32 = 1.5;
 const W_WHAT_TO_DO: f32 = 1.0;
 const W_NOTES: f32 = 0.5;
 const W_BODY: f32 = 1.0;
+/// The words of a several-word keyword, taken one at a time, count this much of the keyword
+/// weight (the phrase itself, as a pair, counts in full).
+const PHRASE_WORD_FACTOR: f32 = 0.75;
 /// Extra weight on word pairs relative to single words.
 const PAIR_BOOST: f32 = 1.5;
 /// BM25 saturation and length normalisation.
@@ -164,7 +167,9 @@ impl SearchIndex {
         let mut surface_seen: HashMap<String, String> = HashMap::new();
 
         for (i, topic) in topics.iter().enumerate() {
-            let mut add = |text: &str, weight: f32| {
+            // `word_weight` scales single words against `weight`: a several-word keyword means
+            // its phrase, so its words alone are weaker evidence than the phrase.
+            let mut add = |text: &str, weight: f32, word_weight: f32| {
                 let words = tokenize(text);
                 for w in &words {
                     if w.chars().count() >= FUZZY_MIN_CHARS && !surface_seen.contains_key(w) {
@@ -173,8 +178,13 @@ impl SearchIndex {
                 }
                 let stems: Vec<String> = words.iter().map(|w| stem(&stemmer, w)).collect();
                 lengths[i] += weight * stems.len() as f32;
+                let single = if stems.len() > 1 {
+                    weight * word_weight
+                } else {
+                    weight
+                };
                 for s in &stems {
-                    *weighted[i].entry(s.clone()).or_insert(0.0) += weight;
+                    *weighted[i].entry(s.clone()).or_insert(0.0) += single;
                 }
                 for pair in stems.windows(2) {
                     *weighted[i]
@@ -182,22 +192,22 @@ impl SearchIndex {
                         .or_insert(0.0) += weight * PAIR_BOOST;
                 }
             };
-            add(&topic.title, W_TITLE);
+            add(&topic.title, W_TITLE, 1.0);
             // Each keyword is its own phrase: pairs never span two keywords.
             for k in &topic.keywords {
-                add(k, W_KEYWORDS);
+                add(k, W_KEYWORDS, PHRASE_WORD_FACTOR);
             }
-            add(&topic.answer, W_ANSWER);
+            add(&topic.answer, W_ANSWER, 1.0);
             for p in &topic.key_points {
-                add(p, W_KEY_POINTS);
+                add(p, W_KEY_POINTS, 1.0);
             }
             for p in &topic.what_to_do {
-                add(p, W_WHAT_TO_DO);
+                add(p, W_WHAT_TO_DO, 1.0);
             }
             for (_, note) in &topic.jurisdictions {
-                add(note, W_NOTES);
+                add(note, W_NOTES, 1.0);
             }
-            add(&topic.body, W_BODY);
+            add(&topic.body, W_BODY, 1.0);
         }
 
         let n = topics.len().max(1) as f32;
