@@ -822,7 +822,7 @@ const STOP_WORDS: &[&str] = &[
 
 /// Normalises text into the words the index uses: NFKD without accents, lower case, apostrophes
 /// dropped, chat spellings expanded, UK/US spellings folded, "x-ray" joined, "A&E" read as
-/// emergency, stop words removed. The words are not yet stemmed.
+/// emergency, "what now?" kept as one word, stop words removed. The words are not yet stemmed.
 pub fn tokenize(text: &str) -> Vec<String> {
     let mut cleaned = String::with_capacity(text.len());
     // NFKD splits accented letters ("gardaí", "café") into letter + combining mark; the marks
@@ -840,6 +840,15 @@ pub fn tokenize(text: &str) -> Vec<String> {
     while i < raw.len() {
         let word = raw[i];
         i += 1;
+        // "what now?", "now what?", "what next?": someone asking how to put something right.
+        // Their words are all stop words, so they become one word of their own.
+        if (word == "what" && raw.get(i).is_some_and(|n| *n == "now" || *n == "next"))
+            || (word == "now" && raw.get(i).is_some_and(|n| *n == "what"))
+        {
+            i += 1;
+            out.push("whatnow".to_owned());
+            continue;
+        }
         // "A&E" / "A and E" (the & is already a space): the emergency department.
         if word == "a" && raw.get(i).is_some_and(|n| *n == "e") {
             i += 1;
@@ -938,6 +947,7 @@ mod tests {
         assert_eq!(tokenize("ｆｂ"), ["facebook"]);
         assert_eq!(tokenize("X-ray on Twitter/X"), ["xray", "twitter"]);
         assert_eq!(tokenize("go to A&E"), ["emergency"]);
+        assert_eq!(tokenize("deleted it. now what?"), ["deleted", "whatnow"]);
     }
 
     #[test]
