@@ -849,6 +849,12 @@ pub fn tokenize(text: &str) -> Vec<String> {
             out.push("whatnow".to_owned());
             continue;
         }
+        // "shares in a company" is a holding, not the verb "share" (which stems the same).
+        if word == "shares" && raw.get(i).is_some_and(|n| *n == "in") {
+            i += 1;
+            out.push("shareholding".to_owned());
+            continue;
+        }
         // "A&E" / "A and E" (the & is already a space): the emergency department.
         if word == "a" && raw.get(i).is_some_and(|n| *n == "e") {
             i += 1;
@@ -948,6 +954,10 @@ mod tests {
         assert_eq!(tokenize("X-ray on Twitter/X"), ["xray", "twitter"]);
         assert_eq!(tokenize("go to A&E"), ["emergency"]);
         assert_eq!(tokenize("deleted it. now what?"), ["deleted", "whatnow"]);
+        assert_eq!(
+            tokenize("I own shares in a start-up"),
+            ["shareholding", "start"]
+        );
     }
 
     #[test]
