@@ -1,12 +1,15 @@
 //! Finding the guidance topic that answers a member's question.
 //!
 //! Method: a field-weighted BM25 (BM25F-style) over thirteen "documents", one per topic. Text is
-//! normalised (NFKC, lower case, apostrophes dropped, UK/US spellings folded), chat spellings are
-//! expanded ("fb" → facebook, "pt" → patient, "dm" → direct message), stop words dropped, words
-//! stemmed with the Snowball English stemmer, and adjacent stems also indexed as pairs so phrases
-//! such as "friend request" or "duty candour" count for more than their words. Query words the
-//! index has never seen are matched to indexed words within a small edit distance (typos) at a
-//! discount.
+//! normalised (NFKD with accents dropped, lower case, apostrophes dropped, UK/US spellings
+//! folded), chat spellings are expanded ("fb" → facebook, "pt" → patient, "dm" → direct message),
+//! stop words dropped, words stemmed with the Snowball English stemmer, and adjacent stems also
+//! indexed as pairs so phrases such as "friend request" or "duty candour" count for more than
+//! their words; in the question, words one apart also pair up at a discount ("posting my full
+//! name" meets "posting my name"). Query words the index has never seen are matched to indexed
+//! words within a small edit distance (typos) at a discount. Words that say where or who rather
+//! than what (general platform names such as facebook or tiktok, job titles such as gp or
+//! consultant) count for less on their own, so the rest of the question decides the topic.
 //!
 //! Invariants: searching is pure and allocation-light (well under a millisecond per question on
 //! the shipped content); it never logs or stores the question; `ranked` always lists every topic,
@@ -16,6 +19,7 @@ use std::collections::HashMap;
 
 use rust_stemmers::{Algorithm, Stemmer};
 use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
 use super::library::Library;
 
@@ -30,6 +34,9 @@ const W_KEY_POINTS: f32 = 1.5;
 const W_WHAT_TO_DO: f32 = 1.0;
 const W_NOTES: f32 = 0.5;
 const W_BODY: f32 = 1.0;
+/// The words of a several-word keyword, taken one at a time, count this much of the keyword
+/// weight (the phrase itself, as a pair, counts in full).
+const PHRASE_WORD_FACTOR: f32 = 0.75;
 /// Extra weight on word pairs relative to single words.
 const PAIR_BOOST: f32 = 1.5;
 /// BM25 saturation and length normalisation.
@@ -37,6 +44,66 @@ const K1: f32 = 1.2;
 const B: f32 = 0.5;
 /// A typo-corrected word counts this much of an exact match.
 const FUZZY_DISCOUNT: f32 = 0.7;
+/// A general social platform name on its own counts this much of an ordinary word.
+const PLATFORM_DISCOUNT: f32 = 0.3;
+/// Platforms (and their post kinds) used for every kind of post or message; naming one says
+/// little about the topic.
+/// (Specialised sites such as review or fitness-tracking sites are not listed: they do.)
+const GENERAL_PLATFORMS: &[&str] = &[
+    "facebook",
+    "instagram",
+    "twitter",
+    "tiktok",
+    "youtube",
+    "snapchat",
+    "reddit",
+    "linkedin",
+    "whatsapp",
+    "discord",
+    "telegram",
+    "bluesky",
+    "mastodon",
+    "slack",
+    "messenger",
+    "viber",
+    "tweet",
+    "tweets",
+    "tweeted",
+    "tweeting",
+    "podcast",
+    "podcasts",
+    "blog",
+    "blogs",
+];
+/// Job titles and grades, which mostly say who is asking rather than what about.
+const ROLE_DISCOUNT: f32 = 0.5;
+const ROLES: &[&str] = &[
+    "doctor",
+    "doctors",
+    "gp",
+    "gps",
+    "consultant",
+    "consultants",
+    "registrar",
+    "trainee",
+    "resident",
+    "intern",
+    "physician",
+    "surgeon",
+    "medic",
+    "nurse",
+    "nurses",
+    "student",
+    "junior",
+    "fy1",
+    "fy2",
+    "f1",
+    "f2",
+    "sho",
+    "nchd",
+];
+/// A pair of words one apart counts this much of an adjacent pair.
+const SKIP_PAIR_FACTOR: f32 = 0.5;
 /// Score scale for turning raw scores into 0–1 strengths.
 const SCORE_SCALE: f32 = 6.0;
 
@@ -100,7 +167,9 @@ impl SearchIndex {
         let mut surface_seen: HashMap<String, String> = HashMap::new();
 
         for (i, topic) in topics.iter().enumerate() {
-            let mut add = |text: &str, weight: f32| {
+            // `word_weight` scales single words against `weight`: a several-word keyword means
+            // its phrase, so its words alone are weaker evidence than the phrase.
+            let mut add = |text: &str, weight: f32, word_weight: f32| {
                 let words = tokenize(text);
                 for w in &words {
                     if w.chars().count() >= FUZZY_MIN_CHARS && !surface_seen.contains_key(w) {
@@ -109,8 +178,13 @@ impl SearchIndex {
                 }
                 let stems: Vec<String> = words.iter().map(|w| stem(&stemmer, w)).collect();
                 lengths[i] += weight * stems.len() as f32;
+                let single = if stems.len() > 1 {
+                    weight * word_weight
+                } else {
+                    weight
+                };
                 for s in &stems {
-                    *weighted[i].entry(s.clone()).or_insert(0.0) += weight;
+                    *weighted[i].entry(s.clone()).or_insert(0.0) += single;
                 }
                 for pair in stems.windows(2) {
                     *weighted[i]
@@ -118,22 +192,22 @@ impl SearchIndex {
                         .or_insert(0.0) += weight * PAIR_BOOST;
                 }
             };
-            add(&topic.title, W_TITLE);
+            add(&topic.title, W_TITLE, 1.0);
             // Each keyword is its own phrase: pairs never span two keywords.
             for k in &topic.keywords {
-                add(k, W_KEYWORDS);
+                add(k, W_KEYWORDS, PHRASE_WORD_FACTOR);
             }
-            add(&topic.answer, W_ANSWER);
+            add(&topic.answer, W_ANSWER, 1.0);
             for p in &topic.key_points {
-                add(p, W_KEY_POINTS);
+                add(p, W_KEY_POINTS, 1.0);
             }
             for p in &topic.what_to_do {
-                add(p, W_WHAT_TO_DO);
+                add(p, W_WHAT_TO_DO, 1.0);
             }
             for (_, note) in &topic.jurisdictions {
-                add(note, W_NOTES);
+                add(note, W_NOTES, 1.0);
             }
-            add(&topic.body, W_BODY);
+            add(&topic.body, W_BODY, 1.0);
         }
 
         let n = topics.len().max(1) as f32;
@@ -203,12 +277,27 @@ impl SearchIndex {
         }
 
         let mut query: Vec<(String, f32)> = Vec::with_capacity(stems.len() * 2);
-        for (st, f) in &stems {
-            push_max(&mut query, st.clone(), *f);
+        for ((st, f), w) in stems.iter().zip(&words) {
+            // A general platform name says where, not what: members ask about every topic on
+            // every platform, so on its own it counts for little (pairs keep full weight).
+            let f = if GENERAL_PLATFORMS.contains(&w.as_str()) {
+                f * PLATFORM_DISCOUNT
+            } else if ROLES.contains(&w.as_str()) {
+                f * ROLE_DISCOUNT
+            } else {
+                *f
+            };
+            push_max(&mut query, st.clone(), f);
         }
         for pair in stems.windows(2) {
             let f = pair[0].1.min(pair[1].1);
             push_max(&mut query, pair_key(&pair[0].0, &pair[1].0), f);
+        }
+        // Pairs one word apart, at a discount, so "posting my full name" still meets "posting my
+        // name" and "wrong whatsapp group" meets "wrong group".
+        for triple in stems.windows(3) {
+            let f = triple[0].1.min(triple[2].1) * SKIP_PAIR_FACTOR;
+            push_max(&mut query, pair_key(&triple[0].0, &triple[2].0), f);
         }
 
         let mut scores = vec![0.0f32; self.slugs.len()];
@@ -341,6 +430,33 @@ const CHAT_WORDS: &[(&str, &str)] = &[
     ("med", "medical"),
     ("meds", "medication"),
     ("rx", "prescribe"),
+    ("dx", "diagnosis"),
+    ("ddx", "diagnosis"),
+    ("hx", "history"),
+    ("tx", "treatment"),
+    ("sx", "symptoms"),
+    ("reg", "registrar"),
+    ("regs", "registrar"),
+    ("derm", "dermatology"),
+    ("derms", "dermatology"),
+    ("psych", "psychiatry"),
+    ("paeds", "pediatrics"),
+    ("peds", "pediatrics"),
+    ("gardai", "police"),
+    ("garda", "police"),
+    ("cops", "police"),
+    ("cop", "police"),
+    ("tiktoks", "tiktok"),
+    ("whatsapping", "whatsapp"),
+    ("whatsapped", "whatsapp"),
+    ("whatsapps", "whatsapp"),
+    ("screengrabs", "screenshot"),
+    ("screencaps", "screenshot"),
+    ("screenshotted", "screenshot"),
+    ("uni", "university"),
+    ("mate", "friend"),
+    ("mates", "friends"),
+    ("bestie", "friend"),
     ("vid", "video"),
     ("vids", "video"),
     ("pic", "photo"),
@@ -401,6 +517,10 @@ const CHAT_WORDS: &[(&str, &str)] = &[
     ("imho", ""),
     ("idk", ""),
     ("lol", ""),
+    ("gonna", ""),
+    ("wanna", ""),
+    ("gotta", ""),
+    ("kinda", ""),
     ("omg", ""),
     ("fyi", ""),
     ("ngl", ""),
@@ -437,6 +557,7 @@ const STOP_WORDS: &[&str] = &[
     "after",
     "again",
     "against",
+    "aint",
     "all",
     "allowed",
     "also",
@@ -446,9 +567,12 @@ const STOP_WORDS: &[&str] = &[
     "any",
     "anyone",
     "anything",
+    "anyway",
     "are",
+    "arent",
     "as",
     "at",
+    "basically",
     "be",
     "because",
     "been",
@@ -456,13 +580,18 @@ const STOP_WORDS: &[&str] = &[
     "being",
     "below",
     "between",
+    "bit",
     "both",
     "but",
     "by",
+    "came",
     "can",
     "cant",
+    "come",
+    "comes",
     "could",
     "couldnt",
+    "definitely",
     "did",
     "didnt",
     "do",
@@ -474,18 +603,27 @@ const STOP_WORDS: &[&str] = &[
     "down",
     "during",
     "each",
+    "else",
+    "ends",
+    "enough",
+    "especially",
+    "etc",
     "even",
     "ever",
     "every",
+    "exactly",
     "few",
     "for",
     "from",
     "further",
+    "genuinely",
     "get",
     "gets",
     "getting",
     "go",
+    "goes",
     "going",
+    "gone",
     "got",
     "had",
     "hadnt",
@@ -499,6 +637,7 @@ const STOP_WORDS: &[&str] = &[
     "hello",
     "her",
     "here",
+    "heres",
     "hers",
     "herself",
     "hey",
@@ -506,7 +645,9 @@ const STOP_WORDS: &[&str] = &[
     "him",
     "himself",
     "his",
+    "honestly",
     "how",
+    "hows",
     "i",
     "id",
     "if",
@@ -521,12 +662,22 @@ const STOP_WORDS: &[&str] = &[
     "itself",
     "ive",
     "just",
+    "keeps",
     "know",
     "let",
     "lets",
     "like",
     "literally",
+    "lot",
+    "lots",
+    "made",
+    "make",
+    "makes",
+    "making",
+    "maybe",
     "me",
+    "mean",
+    "means",
     "might",
     "more",
     "most",
@@ -535,16 +686,22 @@ const STOP_WORDS: &[&str] = &[
     "my",
     "myself",
     "need",
+    "needed",
+    "needs",
+    "new",
+    "nicely",
     "no",
     "nor",
     "not",
     "now",
+    "obviously",
     "of",
     "off",
     "ok",
     "okay",
     "on",
     "once",
+    "ones",
     "only",
     "or",
     "other",
@@ -554,20 +711,33 @@ const STOP_WORDS: &[&str] = &[
     "out",
     "over",
     "own",
+    "perhaps",
     "please",
+    "point",
     "pretty",
+    "probably",
+    "properly",
+    "put",
+    "puts",
     "quite",
     "really",
     "same",
     "say",
+    "seriously",
     "she",
     "shes",
     "should",
     "shouldnt",
+    "shows",
     "so",
     "some",
+    "somebody",
+    "someone",
     "something",
+    "sometimes",
+    "sort",
     "still",
+    "stuff",
     "such",
     "sure",
     "than",
@@ -584,7 +754,9 @@ const STOP_WORDS: &[&str] = &[
     "theres",
     "these",
     "they",
+    "theyd",
     "theyre",
+    "theyve",
     "thing",
     "things",
     "think",
@@ -593,20 +765,32 @@ const STOP_WORDS: &[&str] = &[
     "though",
     "through",
     "to",
+    "today",
+    "tomorrow",
+    "tonight",
     "too",
+    "totally",
+    "turned",
+    "turns",
     "under",
     "until",
     "up",
     "us",
     "very",
+    "via",
     "want",
+    "wanted",
+    "wanting",
+    "wants",
     "was",
     "wasnt",
     "way",
     "we",
+    "went",
     "were",
     "weve",
     "what",
+    "whatever",
     "whats",
     "when",
     "where",
@@ -615,13 +799,16 @@ const STOP_WORDS: &[&str] = &[
     "while",
     "who",
     "whom",
+    "whos",
     "why",
     "will",
     "with",
     "wonder",
+    "wont",
     "would",
     "wouldnt",
     "yes",
+    "yesterday",
     "yet",
     "you",
     "youd",
@@ -633,12 +820,14 @@ const STOP_WORDS: &[&str] = &[
     "youve",
 ];
 
-/// Normalises text into the words the index uses: NFKC, lower case, apostrophes dropped, chat
-/// spellings expanded, UK/US spellings folded, "x-ray" joined, stop words removed. The words are
-/// not yet stemmed.
+/// Normalises text into the words the index uses: NFKD without accents, lower case, apostrophes
+/// dropped, chat spellings expanded, UK/US spellings folded, "x-ray" joined, "A&E" read as
+/// emergency, "what now?" kept as one word, stop words removed. The words are not yet stemmed.
 pub fn tokenize(text: &str) -> Vec<String> {
     let mut cleaned = String::with_capacity(text.len());
-    for c in text.nfkc() {
+    // NFKD splits accented letters ("gardaí", "café") into letter + combining mark; the marks
+    // are dropped so accented and plain spellings meet.
+    for c in text.nfkd().filter(|c| !is_combining_mark(*c)) {
         match c {
             '\'' | '’' | '‘' | 'ʼ' => {}
             c if c.is_alphanumeric() => cleaned.extend(c.to_lowercase()),
@@ -651,6 +840,27 @@ pub fn tokenize(text: &str) -> Vec<String> {
     while i < raw.len() {
         let word = raw[i];
         i += 1;
+        // "what now?", "now what?", "what next?": someone asking how to put something right.
+        // Their words are all stop words, so they become one word of their own.
+        if (word == "what" && raw.get(i).is_some_and(|n| *n == "now" || *n == "next"))
+            || (word == "now" && raw.get(i).is_some_and(|n| *n == "what"))
+        {
+            i += 1;
+            out.push("whatnow".to_owned());
+            continue;
+        }
+        // "shares in a company" is a holding, not the verb "share" (which stems the same).
+        if word == "shares" && raw.get(i).is_some_and(|n| *n == "in") {
+            i += 1;
+            out.push("shareholding".to_owned());
+            continue;
+        }
+        // "A&E" / "A and E" (the & is already a space): the emergency department.
+        if word == "a" && raw.get(i).is_some_and(|n| *n == "e") {
+            i += 1;
+            out.push("emergency".to_owned());
+            continue;
+        }
         // "x-ray", "x ray", "xrays"
         if word == "x" {
             if raw.get(i).is_some_and(|n| *n == "ray" || *n == "rays") {
@@ -739,9 +949,15 @@ mod tests {
     #[test]
     fn tokenizer_handles_apostrophes_case_and_width() {
         assert_eq!(tokenize("Patient’s DOCTOR's"), ["patients", "doctors"]);
-        // Fullwidth letters fold under NFKC.
+        // Fullwidth letters fold under NFKD.
         assert_eq!(tokenize("ｆｂ"), ["facebook"]);
         assert_eq!(tokenize("X-ray on Twitter/X"), ["xray", "twitter"]);
+        assert_eq!(tokenize("go to A&E"), ["emergency"]);
+        assert_eq!(tokenize("deleted it. now what?"), ["deleted", "whatnow"]);
+        assert_eq!(
+            tokenize("I own shares in a start-up"),
+            ["shareholding", "start"]
+        );
     }
 
     #[test]
@@ -749,6 +965,8 @@ mod tests {
         assert_eq!(tokenize("anonymised"), tokenize("anonymized"));
         assert_eq!(tokenize("duty of candour"), tokenize("duty of candor"));
         assert_eq!(tokenize("behaviour"), ["behavior"]);
+        // Accents drop, so "gardaí" (Irish police) meets the plain spelling.
+        assert_eq!(tokenize("gardaí"), tokenize("gardai"));
     }
 
     #[test]
