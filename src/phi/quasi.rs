@@ -361,7 +361,6 @@ impl QuasiModel {
             if !t.all_caps
                 && contains_lower(&self.place_heads, w)
                 && let Some(n) = next_cap(i)
-                && !contains_lower(&self.not_places, &text[n.start..n.end])
             {
                 out.push((t.start..n.end, Category::Place));
                 skip_to = i + 2;
