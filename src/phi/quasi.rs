@@ -320,8 +320,11 @@ impl QuasiModel {
         if !condition_word && !self.has_condition_suffix(ctx) {
             return Vec::new();
         }
-        for m in self.age.find_iter(text) {
-            out.push((m.range(), Category::Age));
+        // Every age form holds a digit.
+        if ctx.digits > 0 {
+            for m in self.age.find_iter(text) {
+                out.push((m.range(), Category::Age));
+            }
         }
         for t in toks {
             let w = &text[t.start..t.end];
