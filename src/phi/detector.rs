@@ -835,19 +835,21 @@ impl Detector {
         if let Some(qi) = self.quasi_rule {
             let r = &self.rules[qi];
             // A place inside an identifying combination is part of the QUASI
-            // span (the combination is labelled as one): LOCATION findings do
-            // not block the combination, and those it covers are absorbed.
+            // span (the combination is labelled as one): when places are the
+            // only findings they do not block it, and those it covers are
+            // absorbed.
             let apart =
                 |a: &Candidate, s: &Range<usize>| a.span.end <= s.start || s.end <= a.span.start;
+            let only_places = accepted.iter().all(|a| a.kind == Kind::Location);
             let taken: Vec<Range<usize>> = accepted
                 .iter()
-                .filter(|a| a.kind != Kind::Location)
+                .filter(|a| !only_places || a.kind != Kind::Location)
                 .map(|a| a.span.clone())
                 .collect();
             if let Some(span) = self.quasi.find(&ctx, &taken)
                 && accepted
                     .iter()
-                    .all(|a| a.kind == Kind::Location || apart(a, &span))
+                    .all(|a| (only_places && a.kind == Kind::Location) || apart(a, &span))
             {
                 accepted.retain(|a| a.kind != Kind::Location || apart(a, &span));
                 accepted.push(Candidate {

@@ -320,8 +320,11 @@ impl QuasiModel {
         if !condition_word && !self.has_condition_suffix(ctx) {
             return Vec::new();
         }
-        for m in self.age.find_iter(text) {
-            out.push((m.range(), Category::Age));
+        // Every age form holds a digit.
+        if ctx.digits > 0 {
+            for m in self.age.find_iter(text) {
+                out.push((m.range(), Category::Age));
+            }
         }
         for t in toks {
             let w = &text[t.start..t.end];
@@ -361,7 +364,6 @@ impl QuasiModel {
             if !t.all_caps
                 && contains_lower(&self.place_heads, w)
                 && let Some(n) = next_cap(i)
-                && !contains_lower(&self.not_places, &text[n.start..n.end])
             {
                 out.push((t.start..n.end, Category::Place));
                 skip_to = i + 2;
