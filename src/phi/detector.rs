@@ -57,6 +57,8 @@ pub(crate) struct Rule {
     pub before: usize,
     pub after: usize,
     pub require_context: bool,
+    /// The prefilter needs a gate word OR a shape (not both).
+    pub gate_or_shape: bool,
     pub gate: TriggerSet,
     pub min_digits: usize,
     /// Shape bits (any one needed); 0 = no shape requirement.
@@ -77,6 +79,7 @@ struct Suppressor {
     gate: TriggerSet,
     /// Shape bits (any one needed); 0 = no shape requirement.
     shape: u64,
+    gate_or_shape: bool,
 }
 
 /// Trigger words shared by all rules: one automaton, ids by position.
@@ -167,8 +170,16 @@ struct LexEntry {
 struct TriggerIndex {
     lexicon: WordMap<LexEntry>,
     ids: Vec<u32>,
-    /// Prefix triggers ("http*").
+    /// Prefix triggers ("http*", "jan*").
     prefixes: Vec<(Box<[u8]>, u32)>,
+    /// Bits over letter leads: one per one-letter, two-letter and
+    /// three-letter lead (26 + 26² + 26³) that starts some prefix trigger
+    /// ("x*", "ng*", and the first three letters of longer ones), so most
+    /// tokens skip the prefix list after three bit tests.
+    prefix_leads: Vec<u64>,
+    /// Whether some prefix trigger does not start with a letter (then every
+    /// token is checked against the list).
+    odd_prefix: bool,
     /// Triggers starting with punctuation ("@", "[.]", "#nof") or a
     /// non-ASCII byte, by their first byte.
     punct: Vec<Vec<(Box<[u8]>, u32)>>,
@@ -180,7 +191,7 @@ impl TriggerIndex {
     fn build(t: &TriggerTable, small: &[(String, u16)]) -> TriggerIndex {
         let mut words: HashMap<String, Vec<u32>> = HashMap::new();
         let mut phrases: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut prefixes = Vec::new();
+        let mut prefixes: Vec<(Box<[u8]>, u32)> = Vec::new();
         let mut punct: Vec<Vec<(Box<[u8]>, u32)>> = vec![Vec::new(); 256];
         for (i, w) in t.words.iter().enumerate() {
             let id = i as u32;
@@ -237,7 +248,17 @@ impl TriggerIndex {
         for b in 0..=255u8 {
             punct_first[usize::from(b)] = !punct[usize::from(b.to_ascii_lowercase())].is_empty();
         }
+        let mut prefix_leads = vec![0u64; LEAD_BITS.div_ceil(64)];
+        let mut odd_prefix = false;
+        for (p, _) in &prefixes {
+            match letter_lead(p, p.len().min(3)) {
+                Some(k) => prefix_leads[k / 64] |= 1 << (k % 64),
+                None => odd_prefix = true,
+            }
+        }
         TriggerIndex {
+            prefix_leads,
+            odd_prefix,
             lexicon: WordMap::build(
                 lexicon.into_iter().map(|(w, e)| (w.into_vec(), e)),
                 |a, b| a.bits |= b.bits,
@@ -437,6 +458,7 @@ impl Detector {
                 kinds,
                 gate: TriggerSet::new(s.gate.iter().map(|w| triggers.id(w))),
                 shape: parse_shapes(&s.id, &s.shape)?,
+                gate_or_shape: s.gate_or_shape,
             });
         }
         let index = TriggerIndex::build(&triggers, names.small_words());
@@ -642,7 +664,12 @@ impl Detector {
                     }
                 }
             }
-            for (p, w) in &idx.prefixes {
+            let check_prefixes = idx.odd_prefix
+                || (1..=3).any(|n| {
+                    letter_lead(run, n)
+                        .is_some_and(|k| idx.prefix_leads[k / 64] & (1 << (k % 64)) != 0)
+                });
+            for (p, w) in idx.prefixes.iter().filter(|_| check_prefixes) {
                 if run.len() >= p.len() && run[..p.len()].eq_ignore_ascii_case(p) {
                     hits.push(Hit {
                         word: *w,
@@ -763,7 +790,7 @@ impl Detector {
             let mut relevant: Vec<Range<usize>> = Vec::with_capacity(cands.len());
             let mut possible = None;
             for (si, s) in self.suppressors.iter().enumerate() {
-                if shape_or_gate_missing(s.shape, &s.gate, &ctx) {
+                if shape_or_gate_missing(s.shape, &s.gate, s.gate_or_shape, &ctx) {
                     continue;
                 }
                 relevant.clear();
@@ -874,7 +901,7 @@ impl Detector {
     /// necessary condition of the rule's pattern. (`min_digits` and
     /// `require_context` are part of a rule's meaning, not prefilters.)
     fn prefiltered_out(rule: &Rule, ctx: &Ctx<'_>) -> bool {
-        shape_or_gate_missing(rule.shape, &rule.gate, ctx)
+        shape_or_gate_missing(rule.shape, &rule.gate, rule.gate_or_shape, ctx)
     }
 
     fn regex_candidates(&self, ctx: &Ctx<'_>, out: &mut Vec<Candidate>) {
@@ -969,9 +996,16 @@ impl Detector {
 }
 
 /// Whether a required shape (`shape != 0`) or gate word (non-empty `gate`)
-/// is missing from the message: then the pattern cannot match.
-fn shape_or_gate_missing(shape: u64, gate: &TriggerSet, ctx: &Ctx<'_>) -> bool {
-    (shape != 0 && ctx.shapes & shape == 0) || (!gate.is_empty() && !ctx.any(gate))
+/// is missing from the message, so the pattern cannot match. With `either`
+/// (and both lists given), one of the two suffices.
+fn shape_or_gate_missing(shape: u64, gate: &TriggerSet, either: bool, ctx: &Ctx<'_>) -> bool {
+    let no_shape = shape != 0 && ctx.shapes & shape == 0;
+    let no_gate = !gate.is_empty() && !ctx.any(gate);
+    if either && shape != 0 && !gate.is_empty() {
+        no_shape && no_gate
+    } else {
+        no_shape || no_gate
+    }
 }
 
 fn rule_err(rule: &str, reason: &str) -> RuleError {
@@ -1041,6 +1075,7 @@ fn compile_rule(spec: &RuleSpec, triggers: &mut TriggerTable) -> Result<Rule, Ru
         before: spec.before,
         after: spec.after,
         require_context: spec.require_context,
+        gate_or_shape: spec.gate_or_shape,
         gate: TriggerSet::new(spec.gate.iter().map(|w| triggers.id(w))),
         shape: parse_shapes(&spec.id, &spec.shape)?,
         min_digits: spec
@@ -1050,6 +1085,25 @@ fn compile_rule(spec: &RuleSpec, triggers: &mut TriggerTable) -> Result<Rule, Ru
         confidence: spec.confidence,
         confidence_no_context: spec.confidence_no_context.unwrap_or(spec.confidence),
         explanation: spec.explanation.clone(),
+    })
+}
+
+/// Size of the letter-lead bitmap: every lead of one, two or three letters.
+const LEAD_BITS: usize = 26 + 26 * 26 + 26 * 26 * 26;
+
+/// Bit index of a word's first `n` (1–3) letters, any case, if they are letters.
+fn letter_lead(w: &[u8], n: usize) -> Option<usize> {
+    let mut k = 0usize;
+    for i in 0..n {
+        let b = w.get(i).filter(|b| b.is_ascii_alphabetic())?;
+        k = k * 26 + usize::from(b.to_ascii_lowercase() - b'a');
+    }
+    // Offsets keep the three lengths apart.
+    Some(match n {
+        1 => k,
+        2 => 26 + k,
+        3 => 26 + 26 * 26 + k,
+        _ => return None,
     })
 }
 
@@ -1330,7 +1384,7 @@ mod tests {
             for s in &det.suppressors {
                 if s.regex.is_match(norm.text()) {
                     assert!(
-                        !shape_or_gate_missing(s.shape, &s.gate, &ctx),
+                        !shape_or_gate_missing(s.shape, &s.gate, s.gate_or_shape, &ctx),
                         "suppressor {} is prefiltered out of a text it matches: {text:?}",
                         s.id
                     );

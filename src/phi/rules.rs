@@ -95,6 +95,10 @@ pub struct RuleSpec {
     /// a speed-up that must never exclude a message the pattern could match.
     #[serde(default)]
     pub shape: Vec<String>,
+    /// With both `gate` and `shape`: every match holds a gate word OR a
+    /// shape (e.g. a month name or a numeric date), rather than both.
+    #[serde(default)]
+    pub gate_or_shape: bool,
     /// Words that veto the match when found within `avoid_before` bytes
     /// before or `avoid_after` bytes after it (or overlapping it).
     #[serde(default)]
@@ -144,6 +148,8 @@ pub struct SuppressSpec {
     pub gate: Vec<String>,
     #[serde(default)]
     pub shape: Vec<String>,
+    #[serde(default)]
+    pub gate_or_shape: bool,
     #[serde(default)]
     pub examples: Vec<String>,
 }

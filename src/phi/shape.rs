@@ -43,8 +43,20 @@ const DIGITS_3_2_4: u64 = 1 << 41;
 /// The lead of a UK mobile: "07" starting a word, or "+44".
 const UK_MOBILE_LEAD: u64 = 1 << 42;
 
+/// A digit, one of `/ - .`, a digit ("12/03", "4-7", "3.5"): numeric dates.
+const DIGIT_SEP_DIGIT: u64 = 1 << 43;
+/// A digit, a space, a letter, a space, a letter ending a word ("1 A A"):
+/// the tail of a postcode typed with every character spaced.
+const SPACED_TAIL: u64 = 1 << 44;
+
+/// A digit directly followed by an uppercase letter ("4B", "12AB").
+const DIGIT_UPPER: u64 = 1 << 45;
+
 /// Named shapes other than `digits:N`.
-const NAMED: [(&str, u64); 11] = [
+const NAMED: [(&str, u64); 14] = [
+    ("digit_upper", DIGIT_UPPER),
+    ("digit_sep_digit", DIGIT_SEP_DIGIT),
+    ("spaced_tail", SPACED_TAIL),
     ("age_90_119", AGE_90_119),
     ("upper_digit", UPPER_DIGIT),
     ("digit_dash_upper", DIGIT_DASH_UPPER),
@@ -153,6 +165,20 @@ pub fn facts(text: &str) -> u64 {
         }
         // Letters after the digits (`i` is the first byte after them).
         let next = at(i);
+        if next.is_ascii_uppercase() {
+            m |= DIGIT_UPPER;
+        }
+        if matches!(next, b'/' | b'-' | b'.') && at(i + 1).is_ascii_digit() {
+            m |= DIGIT_SEP_DIGIT;
+        }
+        if space(next)
+            && at(i + 1).is_ascii_alphabetic()
+            && space(at(i + 2))
+            && at(i + 3).is_ascii_alphabetic()
+            && word_end(b, i + 4)
+        {
+            m |= SPACED_TAIL;
+        }
         if next == b'-' && at(i + 1).is_ascii_uppercase() {
             m |= DIGIT_DASH_UPPER;
         }
@@ -222,6 +248,18 @@ mod tests {
             ("mobile_07", "07700 900555", "uk_mobile_lead", true),
             ("mobile_44", "+44 7700 900555", "uk_mobile_lead", true),
             ("mobile_mid", "x07700", "uk_mobile_lead", false),
+            ("bed_code", "4B-12: Mrs X", "digit_upper", true),
+            ("digit_lower", "4b", "digit_upper", false),
+            (
+                "numeric_date",
+                "seen 12/03 in clinic",
+                "digit_sep_digit",
+                true,
+            ),
+            ("dotted_date", "on 3.5.24", "digit_sep_digit", true),
+            ("no_date", "12 / 03", "digit_sep_digit", false),
+            ("spaced_postcode", "S W 1 A 1 A A", "spaced_tail", true),
+            ("spaced_tail_glued", "1 A AB", "spaced_tail", false),
         ];
         for (name, text, shape, want) in rows {
             assert_eq!(has(text, shape), *want, "row {name}");
