@@ -395,12 +395,7 @@ pub(crate) const DIGIT_MULTIPLIERS: [&str; 3] = ["double", "triple", "hundred"];
 /// needs four digits, so at least two such words). A cheap necessary
 /// condition, so most messages skip the rewrite pass.
 pub(crate) fn may_rewrite(text: &str, digit_words: usize) -> bool {
-    if digit_words >= 2 {
-        return true;
-    }
-    let mut found = Vec::new();
-    defang(text, &mut found);
-    !found.is_empty()
+    digit_words >= 2 || may_defang(text.as_bytes())
 }
 
 /// The value of a spelled-out digit ("five", any case), if `w` is one.
@@ -528,6 +523,39 @@ fn spelled_digit_runs(text: &str) -> Option<Vec<Rewrite>> {
     if out.is_empty() { None } else { Some(out) }
 }
 
+/// Bracketed stand-ins that defang links and addresses, and what they stand for.
+const DEFANG_TOKENS: [(&str, &str); 9] = [
+    ("[.]", "."),
+    ("(.)", "."),
+    ("{.}", "."),
+    ("[dot]", "."),
+    ("(dot)", "."),
+    ("[:]", ":"),
+    ("[at]", "@"),
+    ("(at)", "@"),
+    ("[@]", "@"),
+];
+
+/// Whether [`defang`] could find anything: a bracketed stand-in, or "hxxp"
+/// (any case). A necessary condition found with a vectorised byte search,
+/// since nearly every message has a bracket or an "h" somewhere.
+fn may_defang(bytes: &[u8]) -> bool {
+    memchr::memchr3_iter(b'[', b'(', b'{', bytes).any(|i| {
+        DEFANG_TOKENS.iter().any(|(t, _)| {
+            bytes[i..].len() >= t.len() && bytes[i..i + t.len()].eq_ignore_ascii_case(t.as_bytes())
+        })
+    }) || memchr::memchr2_iter(b'x', b'X', bytes).any(|i| {
+        i >= 1
+            && bytes[i - 1].eq_ignore_ascii_case(&b'h')
+            && bytes
+                .get(i + 1)
+                .is_some_and(|c| c.eq_ignore_ascii_case(&b'x'))
+            && bytes
+                .get(i + 2)
+                .is_some_and(|c| c.eq_ignore_ascii_case(&b'p'))
+    })
+}
+
 /// Undo link and address defanging: `[.]`, `(.)`, `{.}`, `[dot]`, `(dot)`
 /// read as a dot, `[:]` as a colon, `[at]`, `(at)`, `[@]` as `@`, and
 /// `hxxp`/`hXXp` as `http`. Rewrites are merged into `out` in view order
@@ -540,23 +568,12 @@ fn defang(text: &str, out: &mut Vec<Rewrite>) {
     {
         return;
     }
-    const TOKENS: [(&str, &str); 9] = [
-        ("[.]", "."),
-        ("(.)", "."),
-        ("{.}", "."),
-        ("[dot]", "."),
-        ("(dot)", "."),
-        ("[:]", ":"),
-        ("[at]", "@"),
-        ("(at)", "@"),
-        ("[@]", "@"),
-    ];
     let mut found: Vec<Rewrite> = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
         if b == b'[' || b == b'(' || b == b'{' {
-            if let Some((tok, rep)) = TOKENS.iter().find(|(t, _)| {
+            if let Some((tok, rep)) = DEFANG_TOKENS.iter().find(|(t, _)| {
                 bytes.len() - i >= t.len()
                     && bytes[i..i + t.len()].eq_ignore_ascii_case(t.as_bytes())
             }) {
