@@ -888,7 +888,52 @@ impl Detector {
                 });
             }
         }
+        Self::repeated_names(&ctx, &mut accepted);
         accepted
+    }
+
+    /// Once a name is found as a patient's, every other occurrence of its
+    /// parts in the message is the same person ("Mr Clifford Ashdown … later
+    /// Ashdown said"): each becomes a finding of the same rule, so alerts and
+    /// redaction never show the name elsewhere in the message. Name parts are
+    /// the tokens of a PERSON finding that are in no word list (titles,
+    /// relation words…), with at least three letters.
+    fn repeated_names(ctx: &Ctx<'_>, accepted: &mut Vec<Candidate>) {
+        let mut parts: Vec<(&str, usize, f32)> = Vec::new();
+        for c in accepted.iter().filter(|c| c.kind == Kind::Person) {
+            for t in ctx
+                .toks
+                .iter()
+                .filter(|t| t.start >= c.span.start && t.end <= c.span.end)
+            {
+                let w = &ctx.text[t.start..t.end];
+                if t.lex == 0 && t.has_alpha && !t.has_digit && w.len() >= 3 {
+                    parts.push((w, c.rule, c.confidence));
+                }
+            }
+        }
+        if parts.is_empty() {
+            return;
+        }
+        for t in ctx.toks {
+            let w = &ctx.text[t.start..t.end];
+            let Some(&(_, rule, confidence)) = parts.iter().find(|p| p.0.eq_ignore_ascii_case(w))
+            else {
+                continue;
+            };
+            if accepted
+                .iter()
+                .all(|a| a.span.end <= t.start || t.end <= a.span.start)
+            {
+                accepted.push(Candidate {
+                    kind: Kind::Person,
+                    span: t.start..t.end,
+                    confidence,
+                    rule,
+                    trigger: None,
+                });
+            }
+        }
     }
 
     fn gated_out(rule: &Rule, ctx: &Ctx<'_>) -> bool {

@@ -359,6 +359,12 @@ mod tests {
                 "patient aged 91 with a UTI",
                 &[Kind::AgeOver89],
             ),
+            // A patient's name found once is masked wherever it recurs.
+            (
+                "repeated_name",
+                "His wife Brenda rang again. Brenda is terrified, says Mr Ashdown",
+                &[Kind::Person, Kind::Person, Kind::Person],
+            ),
             // Lowercase words do not continue a capitalised name.
             (
                 "title_stops_at_lowercase",

@@ -28,8 +28,11 @@ fn corpus_path() -> String {
 }
 
 fn load_corpus() -> Vec<Row> {
-    let path = corpus_path();
-    let text = std::fs::read_to_string(&path)
+    load_file(&corpus_path())
+}
+
+fn load_file(path: &str) -> Vec<Row> {
+    let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("guidance corpus must exist at {path}: {e}"));
     let rows: Vec<Row> = text
         .lines()
@@ -54,7 +57,30 @@ fn load_corpus() -> Vec<Row> {
 
 #[test]
 fn dev_corpus_accuracy() {
-    let rows = load_corpus();
+    let (acc1, acc3) = accuracy(&corpus_path(), &load_corpus());
+    assert!(acc1 >= 0.90, "top-1 accuracy {acc1:.3} below 0.90");
+    assert!(acc3 >= 0.97, "top-3 accuracy {acc3:.3} below 0.97");
+}
+
+/// Regression floors on fresh questions written the same way as the dev
+/// ones, by other hands (`tests/fixtures/corpus/guidance-*.jsonl`): they show
+/// how the search generalises, and the floors sit just under what it scored
+/// when they were added.
+#[test]
+fn fresh_questions_accuracy() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/corpus");
+    let mut rows = Vec::new();
+    for name in ["guidance-b.jsonl", "guidance-c.jsonl"] {
+        rows.extend(load_file(&format!("{dir}/{name}")));
+    }
+    let (acc1, acc3) = accuracy("fresh questions", &rows);
+    assert!(acc1 >= 0.80, "top-1 accuracy {acc1:.3} below 0.80");
+    assert!(acc3 >= 0.93, "top-3 accuracy {acc3:.3} below 0.93");
+}
+
+/// Top-1 and top-3 accuracy (a below-threshold "not sure" counts as a top-1
+/// miss), printing the confusion between topics.
+fn accuracy(name: &str, rows: &[Row]) -> (f64, f64) {
     let library = Library::builtin().expect("built-in guidance validates");
     let index = SearchIndex::new(&library);
 
@@ -62,7 +88,7 @@ fn dev_corpus_accuracy() {
     let mut top3 = 0usize;
     let mut not_sure = 0usize;
     let mut confusion: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-    for row in &rows {
+    for row in rows {
         let result = index.search(&row.question);
         let ranked_first = result.ranked[0].0.clone();
         if result.best.as_deref() == Some(row.topic.as_str()) {
@@ -89,7 +115,7 @@ fn dev_corpus_accuracy() {
     let (acc1, acc3) = (top1 as f64 / n, top3 as f64 / n);
     println!(
         "guidance corpus {}: n={} top1={:.3} top3={:.3} not_sure={}",
-        corpus_path(),
+        name,
         rows.len(),
         acc1,
         acc3,
@@ -99,8 +125,7 @@ fn dev_corpus_accuracy() {
     for ((want, got), ids) in &confusion {
         println!("  {want} -> {got}: {}", ids.join(", "));
     }
-    assert!(acc1 >= 0.90, "top-1 accuracy {acc1:.3} below 0.90");
-    assert!(acc3 >= 0.97, "top-3 accuracy {acc3:.3} below 0.97");
+    (acc1, acc3)
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod jc_metadata;
 mod jc_scheduler;
 mod jc_support;
 mod moderation;
+mod phi_corpus;
 mod store_contract;
 
 mod discord_adapter;
