@@ -275,6 +275,26 @@ impl TriggerIndex {
         self.lexicon.get(word)
     }
 
+    /// Whether some prefix trigger starts like `run` (its first one, two or
+    /// three letters).
+    fn has_prefix_lead(&self, run: &[u8]) -> bool {
+        let bit = |k: usize| self.prefix_leads[k / 64] & (1 << (k % 64)) != 0;
+        let letter = |i: usize| {
+            run.get(i)
+                .filter(|b| b.is_ascii_alphabetic())
+                .map(|b| usize::from(b.to_ascii_lowercase() - b'a'))
+        };
+        let Some(a) = letter(0) else { return false };
+        if bit(a) {
+            return true;
+        }
+        let Some(b) = letter(1) else { return false };
+        if bit(26 + a * 26 + b) {
+            return true;
+        }
+        letter(2).is_some_and(|c| bit(26 + 26 * 26 + (a * 26 + b) * 26 + c))
+    }
+
     fn slice(&self, (s, e): (u32, u32)) -> &[u32] {
         &self.ids[s as usize..e as usize]
     }
@@ -646,10 +666,16 @@ impl Detector {
                         });
                     }
                 }
+                // The two bytes after the lead word (the separator and the
+                // next word's first letter) rule out most phrases cheaply.
+                let after = |i: usize| bytes.get(t.start + i).map(u8::to_ascii_lowercase);
+                let (sep, next) = (after(run.len()), after(run.len() + 1));
                 for &w in idx.slice(e.phrases) {
                     let ph = self.triggers.words[w as usize].as_bytes();
                     let end = t.start + ph.len();
                     if end <= bytes.len()
+                        && ph.get(run.len()).is_none_or(|&c| Some(c) == sep)
+                        && ph.get(run.len() + 1).is_none_or(|&c| Some(c) == next)
                         && bytes[t.start..end].eq_ignore_ascii_case(ph)
                         && (!ph.last().is_some_and(u8::is_ascii_alphanumeric)
                             || end >= bytes.len()
@@ -664,11 +690,7 @@ impl Detector {
                     }
                 }
             }
-            let check_prefixes = idx.odd_prefix
-                || (1..=3).any(|n| {
-                    letter_lead(run, n)
-                        .is_some_and(|k| idx.prefix_leads[k / 64] & (1 << (k % 64)) != 0)
-                });
+            let check_prefixes = idx.odd_prefix || idx.has_prefix_lead(run);
             for (p, w) in idx.prefixes.iter().filter(|_| check_prefixes) {
                 if run.len() >= p.len() && run[..p.len()].eq_ignore_ascii_case(p) {
                     hits.push(Hit {
