@@ -51,10 +51,13 @@ const SPACED_TAIL: u64 = 1 << 44;
 
 /// A digit directly followed by an uppercase letter ("4B", "12AB").
 const DIGIT_UPPER: u64 = 1 << 45;
+/// A digit, `-` or `/`, a letter ("03-Mar-1951", "3/mar").
+const DIGIT_SEP_ALPHA: u64 = 1 << 46;
 
 /// Named shapes other than `digits:N`.
-const NAMED: [(&str, u64); 14] = [
+const NAMED: [(&str, u64); 15] = [
     ("digit_upper", DIGIT_UPPER),
+    ("digit_sep_alpha", DIGIT_SEP_ALPHA),
     ("digit_sep_digit", DIGIT_SEP_DIGIT),
     ("spaced_tail", SPACED_TAIL),
     ("age_90_119", AGE_90_119),
@@ -168,6 +171,9 @@ pub fn facts(text: &str) -> u64 {
         if next.is_ascii_uppercase() {
             m |= DIGIT_UPPER;
         }
+        if matches!(next, b'/' | b'-') && at(i + 1).is_ascii_alphabetic() {
+            m |= DIGIT_SEP_ALPHA;
+        }
         if matches!(next, b'/' | b'-' | b'.') && at(i + 1).is_ascii_digit() {
             m |= DIGIT_SEP_DIGIT;
         }
@@ -249,6 +255,8 @@ mod tests {
             ("mobile_44", "+44 7700 900555", "uk_mobile_lead", true),
             ("mobile_mid", "x07700", "uk_mobile_lead", false),
             ("bed_code", "4B-12: Mrs X", "digit_upper", true),
+            ("month_date", "DOB 03-Mar-1951", "digit_sep_alpha", true),
+            ("no_month_date", "03 - Mar", "digit_sep_alpha", false),
             ("digit_lower", "4b", "digit_upper", false),
             (
                 "numeric_date",
