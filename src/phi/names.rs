@@ -558,7 +558,21 @@ impl NameModel {
             {
                 let nx = toks[i + 1];
                 let gap = &text[t.end..nx.start];
-                if gap.trim() == "," && gap.len() <= 3 && nx.cap && self.first(text, &nx) {
+                // A forename off the lists still counts when a bracketed
+                // title follows ("SMITH, Adaeze (Mrs)").
+                let titled = || {
+                    i + 2 < n
+                        && toks[i + 2].lex & TITLE != 0
+                        && text[nx.end..toks[i + 2].start].trim() == "("
+                        && text[toks[i + 2].end..]
+                            .trim_start_matches('.')
+                            .starts_with(')')
+                };
+                if gap.trim() == ","
+                    && gap.len() <= 3
+                    && nx.cap
+                    && (self.first(text, &nx) || (!nx.all_caps && titled()))
+                {
                     let mut end = nx.end;
                     if i + 2 < n {
                         let t2 = toks[i + 2];
