@@ -476,6 +476,25 @@ impl NameModel {
         gap.len() <= 3 && p.lex & CLINICIAN != 0
     }
 
+    /// Whether `rest` opens with a bracketed patient number ("Ann Lee (943 476 5919)"):
+    /// 6 to 12 digits, spaces or hyphens only, not starting with 0 (a phone line).
+    fn bracketed_id(rest: &str) -> bool {
+        let Some(inner) = rest.strip_prefix(" (") else {
+            return false;
+        };
+        let Some(close) = inner.find(')') else {
+            return false;
+        };
+        let inner = &inner[..close];
+        let digits = inner.bytes().filter(u8::is_ascii_digit).count();
+        !inner.starts_with('0')
+            && inner
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b' ' || b == b'-')
+            && inner.bytes().next().is_some_and(|b| b.is_ascii_digit())
+            && (6..=12).contains(&digits)
+    }
+
     fn colleague_after(&self, ctx: &Ctx<'_>, r: &Range<usize>) -> bool {
         ctx.near(&self.colleague_cues, r, 0, 30).is_some()
             || ctx.near(&self.colleague_cues, r, 12, 0).is_some()
@@ -736,7 +755,8 @@ impl NameModel {
                         j += 1;
                     }
                     let r = t.start..end;
-                    let cue = ctx.near(&self.patient_cues, &r, 50, 40).is_some();
+                    let cue = ctx.near(&self.patient_cues, &r, 50, 40).is_some()
+                        || Self::bracketed_id(&text[end..]);
                     if cue && !self.colleague_after(ctx, &r) {
                         out.push((r, PersonRule::FullName, 1.0));
                         i = j;
