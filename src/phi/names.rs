@@ -766,7 +766,60 @@ impl NameModel {
             }
             i += 1;
         }
+        if text.contains('|') {
+            Self::table_names(text, &mut out);
+        }
         out
+    }
+
+    /// Cells under a "Pt" / "Patient" / "Name" column of a pipe table are patient
+    /// names ("| 4 | D. Okafor | ?sepsis |"): a capitalised cell of letters, dots,
+    /// hyphens, apostrophes and spaces only, at most four words.
+    fn table_names(text: &str, out: &mut Vec<(Range<usize>, PersonRule, f32)>) {
+        let mut col: Option<usize> = None;
+        let mut pos = 0;
+        for line in text.split_inclusive('\n') {
+            let start = pos;
+            pos += line.len();
+            let l = line.trim_end();
+            if !l.trim_start().starts_with('|') {
+                col = None;
+                continue;
+            }
+            let mut cells = Vec::new();
+            let mut off = start + l.find('|').unwrap_or(0) + 1;
+            for cell in l.trim_start().trim_start_matches('|').split('|') {
+                cells.push((off, cell));
+                off += cell.len() + 1;
+            }
+            match col {
+                None => {
+                    col = cells.iter().position(|(_, c)| {
+                        let c = c.trim().to_ascii_lowercase();
+                        matches!(
+                            c.as_str(),
+                            "pt" | "patient" | "name" | "patient name" | "pt name"
+                        )
+                    });
+                }
+                Some(k) => {
+                    let Some(&(o, cell)) = cells.get(k) else {
+                        continue;
+                    };
+                    let c = cell.trim();
+                    let ok = c.chars().next().is_some_and(char::is_uppercase)
+                        && c.chars().filter(|ch| ch.is_alphabetic()).count() >= 3
+                        && c.chars()
+                            .all(|ch| ch.is_alphabetic() || " .-'".contains(ch))
+                        && c.split_whitespace().count() <= 4
+                        && !c.eq_ignore_ascii_case("name");
+                    if ok {
+                        let s0 = o + cell.find(c).unwrap_or(0);
+                        out.push((s0..s0 + c.len(), PersonRule::Cue, 1.0));
+                    }
+                }
+            }
+        }
     }
 
     fn leet_name(&self, w: &str) -> bool {
