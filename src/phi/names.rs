@@ -628,7 +628,9 @@ impl NameModel {
                     end = Some(tk.end);
                     k += 1;
                 }
-                let gap_ok = text[t.end..toks[j.min(n - 1)].start].len() <= 12;
+                let gap_txt = &text[t.end..toks[j.min(n - 1)].start];
+                // A table header ("| Pt | Issue |") is not "pt" + name.
+                let gap_ok = gap_txt.len() <= 12 && !gap_txt.contains('|');
                 if let (Some(e), true) = (end, gap_ok) {
                     out.push((toks[j].start..e, PersonRule::Cue, 1.0));
                     i = k;
