@@ -476,6 +476,25 @@ impl NameModel {
         gap.len() <= 3 && p.lex & CLINICIAN != 0
     }
 
+    /// Whether `rest` opens with a bracketed patient number ("Ann Lee (943 476 5919)"):
+    /// 6 to 12 digits, spaces or hyphens only, not starting with 0 (a phone line).
+    fn bracketed_id(rest: &str) -> bool {
+        let Some(inner) = rest.strip_prefix(" (") else {
+            return false;
+        };
+        let Some(close) = inner.find(')') else {
+            return false;
+        };
+        let inner = &inner[..close];
+        let digits = inner.bytes().filter(u8::is_ascii_digit).count();
+        !inner.starts_with('0')
+            && inner
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b' ' || b == b'-')
+            && inner.bytes().next().is_some_and(|b| b.is_ascii_digit())
+            && (6..=12).contains(&digits)
+    }
+
     fn colleague_after(&self, ctx: &Ctx<'_>, r: &Range<usize>) -> bool {
         ctx.near(&self.colleague_cues, r, 0, 30).is_some()
             || ctx.near(&self.colleague_cues, r, 12, 0).is_some()
@@ -558,7 +577,21 @@ impl NameModel {
             {
                 let nx = toks[i + 1];
                 let gap = &text[t.end..nx.start];
-                if gap.trim() == "," && gap.len() <= 3 && nx.cap && self.first(text, &nx) {
+                // A forename off the lists still counts when a bracketed
+                // title follows ("SMITH, Adaeze (Mrs)").
+                let titled = || {
+                    i + 2 < n
+                        && toks[i + 2].lex & TITLE != 0
+                        && text[nx.end..toks[i + 2].start].trim() == "("
+                        && text[toks[i + 2].end..]
+                            .trim_start_matches('.')
+                            .starts_with(')')
+                };
+                if gap.trim() == ","
+                    && gap.len() <= 3
+                    && nx.cap
+                    && (self.first(text, &nx) || (!nx.all_caps && titled()))
+                {
                     let mut end = nx.end;
                     if i + 2 < n {
                         let t2 = toks[i + 2];
@@ -595,7 +628,9 @@ impl NameModel {
                     end = Some(tk.end);
                     k += 1;
                 }
-                let gap_ok = text[t.end..toks[j.min(n - 1)].start].len() <= 12;
+                let gap_txt = &text[t.end..toks[j.min(n - 1)].start];
+                // A table header ("| Pt | Issue |") is not "pt" + name.
+                let gap_ok = gap_txt.len() <= 12 && !gap_txt.contains('|');
                 if let (Some(e), true) = (end, gap_ok) {
                     out.push((toks[j].start..e, PersonRule::Cue, 1.0));
                     i = k;
@@ -722,7 +757,8 @@ impl NameModel {
                         j += 1;
                     }
                     let r = t.start..end;
-                    let cue = ctx.near(&self.patient_cues, &r, 50, 40).is_some();
+                    let cue = ctx.near(&self.patient_cues, &r, 50, 40).is_some()
+                        || Self::bracketed_id(&text[end..]);
                     if cue && !self.colleague_after(ctx, &r) {
                         out.push((r, PersonRule::FullName, 1.0));
                         i = j;
@@ -732,7 +768,60 @@ impl NameModel {
             }
             i += 1;
         }
+        if text.contains('|') {
+            Self::table_names(text, &mut out);
+        }
         out
+    }
+
+    /// Cells under a "Pt" / "Patient" / "Name" column of a pipe table are patient
+    /// names ("| 4 | D. Okafor | ?sepsis |"): a capitalised cell of letters, dots,
+    /// hyphens, apostrophes and spaces only, at most four words.
+    fn table_names(text: &str, out: &mut Vec<(Range<usize>, PersonRule, f32)>) {
+        let mut col: Option<usize> = None;
+        let mut pos = 0;
+        for line in text.split_inclusive('\n') {
+            let start = pos;
+            pos += line.len();
+            let l = line.trim_end();
+            if !l.trim_start().starts_with('|') {
+                col = None;
+                continue;
+            }
+            let mut cells = Vec::new();
+            let mut off = start + l.find('|').unwrap_or(0) + 1;
+            for cell in l.trim_start().trim_start_matches('|').split('|') {
+                cells.push((off, cell));
+                off += cell.len() + 1;
+            }
+            match col {
+                None => {
+                    col = cells.iter().position(|(_, c)| {
+                        let c = c.trim().to_ascii_lowercase();
+                        matches!(
+                            c.as_str(),
+                            "pt" | "patient" | "name" | "patient name" | "pt name"
+                        )
+                    });
+                }
+                Some(k) => {
+                    let Some(&(o, cell)) = cells.get(k) else {
+                        continue;
+                    };
+                    let c = cell.trim();
+                    let ok = c.chars().next().is_some_and(char::is_uppercase)
+                        && c.chars().filter(|ch| ch.is_alphabetic()).count() >= 3
+                        && c.chars()
+                            .all(|ch| ch.is_alphabetic() || " .-'".contains(ch))
+                        && c.split_whitespace().count() <= 4
+                        && !c.eq_ignore_ascii_case("name");
+                    if ok {
+                        let s0 = o + cell.find(c).unwrap_or(0);
+                        out.push((s0..s0 + c.len(), PersonRule::Cue, 1.0));
+                    }
+                }
+            }
+        }
     }
 
     fn leet_name(&self, w: &str) -> bool {
