@@ -629,8 +629,9 @@ impl NameModel {
                     k += 1;
                 }
                 let gap_txt = &text[t.end..toks[j.min(n - 1)].start];
-                // A table header ("| Pt | Issue |") is not "pt" + name.
-                let gap_ok = gap_txt.len() <= 12 && !gap_txt.contains('|');
+                // A table header ("| Pt | Issue |") is not "pt" + name, and a
+                // name never starts the next sentence ("my patient. Do I …").
+                let gap_ok = gap_txt.len() <= 12 && !gap_txt.contains(['|', '.', '!', '?', '\n']);
                 if let (Some(e), true) = (end, gap_ok) {
                     out.push((toks[j].start..e, PersonRule::Cue, 1.0));
                     i = k;
