@@ -74,8 +74,8 @@ fn fresh_questions_accuracy() {
         rows.extend(load_file(&format!("{dir}/{name}")));
     }
     let (acc1, acc3) = accuracy("fresh questions", &rows);
-    assert!(acc1 >= 0.80, "top-1 accuracy {acc1:.3} below 0.80");
-    assert!(acc3 >= 0.93, "top-3 accuracy {acc3:.3} below 0.93");
+    assert!(acc1 >= 0.82, "top-1 accuracy {acc1:.3} below 0.82");
+    assert!(acc3 >= 0.94, "top-3 accuracy {acc3:.3} below 0.94");
 }
 
 /// Top-1 and top-3 accuracy (a below-threshold "not sure" counts as a top-1
